@@ -98,6 +98,13 @@ func WithLimits(l kernels.Limits) Option {
 	return func(o *options) { o.smOpts = append(o.smOpts, savedmodel.WithLimits(l)) }
 }
 
+// WithoutOptimizer loads the module without the runtime's load-time
+// graph optimizer (see savedmodel.WithoutOptimizer), for comparison and
+// debugging; outputs are the same up to float rounding.
+func WithoutOptimizer() Option {
+	return func(o *options) { o.smOpts = append(o.smOpts, savedmodel.WithoutOptimizer()) }
+}
+
 func (o *options) resolver() (*resolve.Client, error) {
 	if o.client != nil {
 		return o.client, nil

@@ -44,6 +44,11 @@ type Def struct {
 	// Refused marks ops that a module may never run; loading a graph that
 	// contains one fails with ErrRefusedOp and this reason.
 	Refused string
+	// Internal marks ops that TensorFlow keeps out of its public op
+	// registry and only creates in its own graph rewrites (names starting
+	// with "_", such as _FusedConv2D). The runtime's load-time optimizer
+	// emits them; they are listed by Ops but have no graph constructor.
+	Internal bool
 }
 
 var (

@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tfhub-go/tfhub/internal/tfpb"
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/tensor"
 )
 
 // Library is a graph's function library. Functions are instantiated (attrs
@@ -19,6 +21,36 @@ type Library struct {
 	funcs map[string]*tfpb.FunctionDef
 	mu    sync.Mutex
 	inst  map[string]*instFunc
+
+	// consts holds the decoded values of Const nodes, by NodeDef, shared
+	// by every graph compiled from the same defs (the session's graph and
+	// its optimized variants).
+	constMu sync.Mutex
+	consts  map[*tfpb.NodeDef]*atomic.Pointer[tensor.Tensor]
+
+	// env and optimize are set by the session: the environment of
+	// constant folding, and whether function bodies are optimized.
+	env      kernels.Env
+	optimize bool
+}
+
+// constSlot returns the shared value slot of a Const node (a private one
+// for other ops, or when l is nil).
+func (l *Library) constSlot(d *tfpb.NodeDef) *atomic.Pointer[tensor.Tensor] {
+	if l == nil || d.GetOp() != "Const" {
+		return new(atomic.Pointer[tensor.Tensor])
+	}
+	l.constMu.Lock()
+	defer l.constMu.Unlock()
+	if l.consts == nil {
+		l.consts = map[*tfpb.NodeDef]*atomic.Pointer[tensor.Tensor]{}
+	}
+	p, ok := l.consts[d]
+	if !ok {
+		p = new(atomic.Pointer[tensor.Tensor])
+		l.consts[d] = p
+	}
+	return p
 }
 
 type instFunc struct {
@@ -337,11 +369,24 @@ func (l *Library) build(fn *tfpb.NameAttrList) (*instFunc, error) {
 		}
 		fetches = append(fetches, t)
 	}
+	targets = dedupe(targets)
+	if l.optimize {
+		if od, st := optimizeDefs(defs, nodeNames(feeds), nodeNames(fetches, targets), l.env, l); st.changed() {
+			if g, err := compileGraph(od, l); err == nil {
+				if p, err := g.newPlan(feeds, fetches, targets); err == nil {
+					p.stats = st
+					return &instFunc{plan: p, numIn: len(feeds), fetches: fetches}, nil
+				}
+			}
+			// The optimized body does not compile: run the original,
+			// which reports any real problem of the function.
+		}
+	}
 	g, err := compileGraph(defs, l)
 	if err != nil {
 		return nil, err
 	}
-	p, err := g.newPlan(feeds, fetches, dedupe(targets))
+	p, err := g.newPlan(feeds, fetches, targets)
 	if err != nil {
 		return nil, err
 	}
@@ -368,4 +413,16 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// nodeNames returns the node names of tensor names ("x:0", "^x", "x").
+func nodeNames(lists ...[]string) map[string]bool {
+	m := map[string]bool{}
+	for _, l := range lists {
+		for _, t := range l {
+			name, _, _ := splitInput(t)
+			m[name] = true
+		}
+	}
+	return m
 }

@@ -49,8 +49,9 @@ type node struct {
 	frameName  string // Enter: the child frame's name
 	isConstant bool   // Enter: loop-invariant
 
-	// constVal caches the value of a Const node, decoded once per graph.
-	constVal atomic.Pointer[tensor.Tensor]
+	// constVal caches the value of a Const node, decoded once per
+	// session: graphs compiled from the same NodeDef share the slot.
+	constVal *atomic.Pointer[tensor.Tensor]
 }
 
 func (n *node) Name() string { return n.def.Name }
@@ -113,7 +114,7 @@ func compileGraph(defs []*tfpb.NodeDef, lib *Library) (*Graph, error) {
 		if _, dup := g.byName[d.Name]; dup {
 			return nil, fmt.Errorf("runtime: duplicate node name %q", d.Name)
 		}
-		n := &node{id: len(g.nodes), def: d}
+		n := &node{id: len(g.nodes), def: d, constVal: lib.constSlot(d)}
 		switch d.Op {
 		case "Switch", "RefSwitch":
 			n.kind = kindSwitch

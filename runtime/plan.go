@@ -31,6 +31,7 @@ type plan struct {
 	fetchFed   []int               // feed index when a fetch is fed directly, else -1
 	fetchAt    map[tensorRef][]int // produced tensor -> fetch indices
 	feedRefs   []tensorRef
+	stats      OptimizeStats // what the optimizer did to g
 }
 
 func planKey(feeds, fetches, targets []string) string {

@@ -38,10 +38,16 @@ type Options struct {
 	Limits kernels.Limits
 	// MaxCallDepth bounds nested function calls (default 200).
 	MaxCallDepth int
+	// DisableOptimizer turns off the load-time optimizer (constant
+	// folding, fusion of convolutions and matrix products with their bias
+	// or batch norm and activation). The environment variable
+	// TFHUB_NO_OPTIMIZER does it for every session.
+	DisableOptimizer bool
 }
 
 // Session runs one graph.
 type Session struct {
+	def   *tfpb.GraphDef
 	g     *Graph
 	lib   *Library
 	res   *kernels.Resources
@@ -90,8 +96,9 @@ func NewSession(graph *tfpb.GraphDef, opts Options) (*Session, error) {
 	if gerr != nil {
 		return nil, fmt.Errorf("runtime: %w", gerr)
 	}
-	s := &Session{g: g, lib: lib, res: opts.Resources, opts: opts}
+	s := &Session{def: graph, g: g, lib: lib, res: opts.Resources, opts: opts}
 	s.env = &callEnv{s: s}
+	lib.env, lib.optimize = s.env, !optimizerDisabled(opts)
 	return s, nil
 }
 
@@ -125,13 +132,50 @@ func (s *Session) Run(ctx context.Context, feeds map[string]*tensor.Tensor, fetc
 		p = v.(*plan)
 	} else {
 		var err error
-		p, err = s.g.newPlan(names, fetches, targets)
+		p, err = s.newPlan(names, fetches, targets)
 		if err != nil {
 			return nil, err
 		}
 		s.plans.Store(key, p)
 	}
 	return s.env.execute(ctx, p, vals, fetches)
+}
+
+// newPlan plans a run on the graph optimized for these feeds and
+// fetches, or on the graph itself when the optimizer is off or changes
+// nothing.
+func (s *Session) newPlan(feeds, fetches, targets []string) (*plan, error) {
+	if s.lib.optimize {
+		od, st := optimizeDefs(s.def.GetNode(), nodeNames(feeds), nodeNames(fetches, targets), s.env, s.lib)
+		if st.changed() {
+			if g, err := compileGraph(od, s.lib); err == nil {
+				if p, err := g.newPlan(feeds, fetches, targets); err == nil {
+					p.stats = st
+					return p, nil
+				}
+			}
+			// Should the optimized graph not compile, the original one
+			// reports any real problem.
+		}
+	}
+	return s.g.newPlan(feeds, fetches, targets)
+}
+
+// OptimizeStats sums what the load-time optimizer did to the graphs
+// planned so far: the session graph, once per distinct set of feeds and
+// fetches, and each instantiated function body.
+func (s *Session) OptimizeStats() OptimizeStats {
+	var t OptimizeStats
+	s.plans.Range(func(_, v any) bool {
+		t.add(v.(*plan).stats)
+		return true
+	})
+	s.lib.mu.Lock()
+	for _, f := range s.lib.inst {
+		t.add(f.plan.stats)
+	}
+	s.lib.mu.Unlock()
+	return t
 }
 
 // callEnv implements kernels.Env for a session.

@@ -47,6 +47,7 @@ type options struct {
 	maxNodes    int
 	resources   *kernels.Resources
 	skipRestore bool
+	noOptimizer bool
 }
 
 // Option configures Load.
@@ -65,6 +66,13 @@ func AllowWrites(dir string) Option { return func(o *options) { o.writeDir = dir
 
 // WithLimits sets the tensor limits of calls.
 func WithLimits(l kernels.Limits) Option { return func(o *options) { o.limits = l } }
+
+// WithoutOptimizer runs the graph as saved, without the runtime's
+// load-time optimizer (constant folding and fused convolutions and
+// matrix products; see runtime.Options.DisableOptimizer). The optimizer
+// gives the same outputs up to float rounding; turning it off helps to
+// compare or to debug.
+func WithoutOptimizer() Option { return func(o *options) { o.noOptimizer = true } }
 
 // WithMaxProtoBytes bounds the size of saved_model.pb.
 func WithMaxProtoBytes(n int64) Option { return func(o *options) { o.maxProto = n } }
@@ -149,7 +157,7 @@ func loadMetaGraph(ctx context.Context, dir string, mg *tfpb.MetaGraphDef, o opt
 	if err != nil {
 		return nil, fmt.Errorf("savedmodel: %w", err)
 	}
-	sess, err := runtime.NewSession(mg.GetGraphDef(), runtime.Options{Resources: o.resources, FS: fs, Limits: o.limits})
+	sess, err := runtime.NewSession(mg.GetGraphDef(), runtime.Options{Resources: o.resources, FS: fs, Limits: o.limits, DisableOptimizer: o.noOptimizer})
 	if err != nil {
 		return nil, fmt.Errorf("savedmodel: loading %s: %w", dir, err)
 	}

@@ -40,6 +40,12 @@ func TestRegistrationsMatchTFOpDefs(t *testing.T) {
 	for _, name := range kernels.Ops() {
 		d, _ := kernels.Lookup(name)
 		op, ok := ops[name]
+		if d.Internal {
+			if ok || !strings.HasPrefix(name, "_") {
+				t.Errorf("%s is marked Internal but is a public TensorFlow op or lacks the _ prefix", name)
+			}
+			continue
+		}
 		if !ok {
 			t.Errorf("%s is registered but is not a TensorFlow op", name)
 			continue

@@ -1,0 +1,202 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/tensor"
+)
+
+// The fused ops below are TensorFlow's own internal ops of the same names
+// (its grappler "remapper" creates them); the runtime's load-time
+// optimizer creates them from Conv2D / DepthwiseConv2dNative / MatMul
+// nodes followed by BiasAdd or an inference-mode FusedBatchNorm and an
+// optional activation. They take the base op's inputs and attrs, then
+// num_args extra inputs ("args") and the attrs fused_ops (the ops fused
+// after the base op, in order), epsilon (of FusedBatchNorm) and
+// leakyrelu_alpha. Only float32 is supported, as the optimizer fuses only
+// float32 nodes.
+func init() {
+	regInternal("_FusedConv2D", fusedOp("_FusedConv2D", conv2DOp))
+	regInternal("_FusedDepthwiseConv2dNative", fusedOp("_FusedDepthwiseConv2dNative", depthwiseOp))
+	regInternal("_FusedMatMul", fusedOp("_FusedMatMul", matMul))
+}
+
+func regInternal(op string, fn kernels.Func) {
+	kernels.Register(kernels.Def{Op: op, Fn: guard(op, fn), Internal: true})
+}
+
+// epilogue is what a fused op applies to each output row of channels:
+// y = act(y*scale[c] + bias[c]); scale nil means 1.
+type epilogue struct {
+	scale, bias []float32
+	act         string
+	alpha       float32
+}
+
+// fusedEpilogue reads the fused_ops, args and attrs of a fused node whose
+// output has channels values in its last dimension.
+func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, error) {
+	fused, err := c.AttrStrings("fused_ops", nil)
+	if err != nil {
+		return nil, err
+	}
+	numArgs, err := c.AttrInt("num_args", 0)
+	if err != nil {
+		return nil, err
+	}
+	if int(numArgs) != c.NumInputs()-2 {
+		return nil, c.Errorf("%s: num_args is %d but the node has %d extra inputs", op, numArgs, c.NumInputs()-2)
+	}
+	if len(fused) == 0 || len(fused) > 2 {
+		return nil, c.Errorf("%s: fused_ops must be a bias or batch norm and an optional activation, got %q", op, fused)
+	}
+	args := c.Inputs()[2:]
+	vec := func(i int, what string) ([]float32, error) {
+		if i >= len(args) || args[i] == nil {
+			return nil, c.Errorf("%s: missing %s argument", op, what)
+		}
+		a := args[i]
+		if a.DType() != tensor.Float32 {
+			return nil, c.Errorf("%s: %s must be float32, got %v", op, what, a.DType())
+		}
+		if a.Rank() != 1 || a.Dim(0) != channels {
+			return nil, c.Errorf("%s: %s must be a vector of %d values, got shape %s", op, what, channels, shapeStr(a.Shape()))
+		}
+		return a.Float32s(), nil
+	}
+	e := &epilogue{}
+	switch fused[0] {
+	case "BiasAdd":
+		if numArgs != 1 {
+			return nil, c.Errorf("%s: BiasAdd takes 1 argument, num_args is %d", op, numArgs)
+		}
+		if e.bias, err = vec(0, "bias"); err != nil {
+			return nil, err
+		}
+	case "FusedBatchNorm":
+		if numArgs != 4 {
+			return nil, c.Errorf("%s: FusedBatchNorm takes 4 arguments (scale, offset, mean, variance), num_args is %d", op, numArgs)
+		}
+		eps, err := c.AttrFloat("epsilon", 0.0001)
+		if err != nil {
+			return nil, err
+		}
+		var p [4][]float32
+		for i, what := range []string{"scale", "offset", "mean", "variance"} {
+			if p[i], err = vec(i, what); err != nil {
+				return nil, err
+			}
+		}
+		e.scale = make([]float32, channels)
+		e.bias = make([]float32, channels)
+		for i := range channels {
+			s := float64(p[0][i]) / math.Sqrt(float64(p[3][i])+float64(eps))
+			e.scale[i] = float32(s)
+			e.bias[i] = float32(float64(p[1][i]) - float64(p[2][i])*s)
+		}
+	default:
+		return nil, c.Errorf("%s: unsupported fused op %q (want BiasAdd or FusedBatchNorm first)", op, fused[0])
+	}
+	if len(fused) == 2 {
+		switch fused[1] {
+		case "Relu", "Relu6", "Elu", "Tanh", "Sigmoid":
+		case "LeakyRelu":
+			if e.alpha, err = c.AttrFloat("leakyrelu_alpha", 0.2); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, c.Errorf("%s: unsupported fused activation %q", op, fused[1])
+		}
+		e.act = fused[1]
+	}
+	return e, nil
+}
+
+// apply runs the epilogue in place on y, rows of len(e.bias) values.
+func (e *epilogue) apply(y []float32) {
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	switch e.act {
+	case "Relu":
+		lo = 0
+	case "Relu6":
+		lo, hi = 0, 6
+	}
+	biasClamp(y, len(e.bias), e.scale, e.bias, lo, hi)
+	switch e.act {
+	case "Elu":
+		for i, v := range y {
+			if v < 0 {
+				y[i] = float32(math.Expm1(float64(v)))
+			}
+		}
+	case "LeakyRelu":
+		for i, v := range y {
+			if v < 0 {
+				y[i] = v * e.alpha
+			}
+		}
+	case "Tanh":
+		for i, v := range y {
+			y[i] = float32(math.Tanh(float64(v)))
+		}
+	case "Sigmoid":
+		for i, v := range y {
+			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	}
+}
+
+// biasClamp sets y[r*ch+c] = clamp(y*scale[c]+bias[c], lo, hi) for every
+// row r; NaN stays NaN.
+func biasClamp(y []float32, ch int, scale, bias []float32, lo, hi float32) {
+	for r := 0; r+ch <= len(y); r += ch {
+		row := y[r : r+ch : r+ch]
+		if scale != nil {
+			for i := range row {
+				row[i] *= scale[i]
+			}
+		}
+		for i, b := range bias[:ch] {
+			v := row[i] + b
+			if v < lo {
+				v = lo
+			}
+			if v > hi {
+				v = hi
+			}
+			row[i] = v
+		}
+	}
+}
+
+// fusedOp runs the base kernel on the node's first two inputs and attrs,
+// then the fused epilogue on its output.
+func fusedOp(op string, base kernels.Func) kernels.Func {
+	return func(c *kernels.Context) error {
+		if err := need(c, 2); err != nil {
+			return err
+		}
+		for i, t := range c.Inputs()[:2] {
+			if t.DType() != tensor.Float32 {
+				return c.Errorf("%s: input %d must be float32, got %v", op, i, t.DType())
+			}
+		}
+		if err := base(c); err != nil {
+			return err
+		}
+		y := c.Outputs()[0]
+		ch := 0
+		if y.Rank() > 0 {
+			ch = y.Dim(y.Rank() - 1)
+		}
+		e, err := fusedEpilogue(c, op, ch)
+		if err != nil {
+			return err
+		}
+		if ch > 0 {
+			e.apply(y.Float32s())
+		}
+		return nil
+	}
+}
