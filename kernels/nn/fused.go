@@ -113,8 +113,25 @@ func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, erro
 	return e, nil
 }
 
-// apply runs the epilogue in place on y, rows of len(e.bias) values.
+// apply runs the epilogue in place on y, rows of len(e.bias) values,
+// split over the cores when y is large.
 func (e *epilogue) apply(y []float32) {
+	ch := len(e.bias)
+	const block = 1 << 14 // values per task
+	rows := max(1, block/ch)
+	tasks := (len(y)/ch + rows - 1) / rows
+	if tasks < 4 {
+		e.applyRows(y)
+		return
+	}
+	parallelFor(tasks, func(i int) {
+		lo := i * rows * ch
+		e.applyRows(y[lo:min(len(y), lo+rows*ch)])
+	})
+}
+
+// applyRows runs the epilogue on whole rows of y.
+func (e *epilogue) applyRows(y []float32) {
 	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
 	switch e.act {
 	case "Relu":
