@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tfhub-go/tfhub"
 	"github.com/tfhub-go/tfhub/savedmodel"
 	"github.com/tfhub-go/tfhub/tensor"
 )
@@ -17,6 +18,7 @@ func newBenchCmd() *cobra.Command {
 	var sigName, tagSet, inputs, exprs string
 	var batch, warmup, runs int
 	var maxTime time.Duration
+	var noOpt bool
 	cmd := &cobra.Command{
 		Use:   "bench HANDLE [--signature S] [--batch N] [--inputs ...]",
 		Short: "Measure a module's latency, throughput and peak memory (like TF's benchmark_model)",
@@ -26,7 +28,11 @@ func newBenchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			loadStart := time.Now()
-			m, err := loadModule(cmd, args[0], tagSet)
+			var extra []tfhub.Option
+			if noOpt {
+				extra = append(extra, tfhub.WithoutOptimizer())
+			}
+			m, err := loadModule(cmd, args[0], tagSet, extra...)
 			if err != nil {
 				return err
 			}
@@ -72,6 +78,8 @@ func newBenchCmd() *cobra.Command {
 			fmt.Fprintf(w, "runs:        %d after %d warm-up\n", len(lat), warmup)
 			fmt.Fprintf(w, "latency:     median %v, p90 %v, min %v, max %v\n", pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), lat[0].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 			fmt.Fprintf(w, "throughput:  %.1f calls/s, %.1f examples/s\n", float64(len(lat))/total.Seconds(), float64(len(lat)*batch)/total.Seconds())
+			st := m.Model().Session().OptimizeStats()
+			fmt.Fprintf(w, "optimizer:   %d fused nodes (%d batch norms folded into filters), %d constants folded\n", st.Fused, st.FoldedBatchNorms, st.Folded)
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				fmt.Fprintf(w, "peak memory: %s (max RSS)\n", humanBytes(ru.Maxrss*1024))
@@ -88,6 +96,7 @@ func newBenchCmd() *cobra.Command {
 	f.IntVar(&warmup, "warmup", 3, "untimed calls first")
 	f.IntVar(&runs, "runs", 50, "timed calls")
 	f.DurationVar(&maxTime, "max_time", 0, "stop timing after this long")
+	f.BoolVar(&noOpt, "no_optimizer", false, "run the graph as saved, without the load-time optimizer")
 	return cmd
 }
 
