@@ -1,7 +1,11 @@
 package nn
 
 import (
+	"math"
+	"runtime"
+
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 )
 
 func init() {
@@ -16,6 +20,13 @@ func init() {
 type depthwise struct {
 	n, h, w, c, kh, kw, m int
 	y, x                  geom
+}
+
+// simdParams is the geometry for simd.Depthwise (multiplier 1).
+func (p *depthwise) simdParams() simd.DepthwiseParams {
+	return simd.DepthwiseParams{N: p.n, H: p.h, W: p.w, C: p.c, KH: p.kh, KW: p.kw,
+		StrideH: p.y.stride, StrideW: p.x.stride, DilH: p.y.dil, DilW: p.x.dil,
+		PadTop: p.y.pad, PadLeft: p.x.pad, OH: p.y.out, OW: p.x.out}
 }
 
 func (p *depthwise) outShape() []int { return []int{p.n, p.y.out, p.x.out, p.c * p.m} }
@@ -56,6 +67,14 @@ func depthwiseGeometry(c *kernels.Context, op string, in, filter []int) (*depthw
 // inside the input, then accumulates blocks of 8 channels in registers
 // over those taps.
 func depthwiseForward[T floatT](c *kernels.Context, p *depthwise, x, f, out []T) error {
+	if xs, ok := any(x).([]float32); ok && p.m == 1 {
+		if err := ctxErr(c); err != nil {
+			return err
+		}
+		inf := float32(math.Inf(1))
+		simd.Depthwise(p.simdParams(), xs, any(f).([]float32), any(out).([]float32), nil, nil, -inf, inf, runtime.GOMAXPROCS(0))
+		return nil
+	}
 	oc := p.c * p.m
 	rows := p.n * p.y.out
 	do := func(r int) {

@@ -2,8 +2,10 @@ package nn
 
 import (
 	"math"
+	goruntime "runtime"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -18,7 +20,7 @@ import (
 // float32 nodes.
 func init() {
 	regInternal("_FusedConv2D", fusedOp("_FusedConv2D", conv2DOp))
-	regInternal("_FusedDepthwiseConv2dNative", fusedOp("_FusedDepthwiseConv2dNative", depthwiseOp))
+	regInternal("_FusedDepthwiseConv2dNative", fusedDepthwise)
 	regInternal("_FusedMatMul", fusedOp("_FusedMatMul", matMul))
 }
 
@@ -132,13 +134,7 @@ func (e *epilogue) apply(y []float32) {
 
 // applyRows runs the epilogue on whole rows of y.
 func (e *epilogue) applyRows(y []float32) {
-	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
-	switch e.act {
-	case "Relu":
-		lo = 0
-	case "Relu6":
-		lo, hi = 0, 6
-	}
+	lo, hi := e.bounds()
 	biasClamp(y, len(e.bias), e.scale, e.bias, lo, hi)
 	switch e.act {
 	case "Elu":
@@ -167,24 +163,65 @@ func (e *epilogue) applyRows(y []float32) {
 // biasClamp sets y[r*ch+c] = clamp(y*scale[c]+bias[c], lo, hi) for every
 // row r; NaN stays NaN.
 func biasClamp(y []float32, ch int, scale, bias []float32, lo, hi float32) {
-	for r := 0; r+ch <= len(y); r += ch {
-		row := y[r : r+ch : r+ch]
-		if scale != nil {
-			for i := range row {
-				row[i] *= scale[i]
-			}
-		}
-		for i, b := range bias[:ch] {
-			v := row[i] + b
-			if v < lo {
-				v = lo
-			}
-			if v > hi {
-				v = hi
-			}
-			row[i] = v
-		}
+	simd.BiasClamp(y, ch, scale, bias, lo, hi)
+}
+
+// bounds returns the clamp of the activation (none: -Inf, +Inf).
+func (e *epilogue) bounds() (lo, hi float32) {
+	lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
+	switch e.act {
+	case "Relu":
+		lo = 0
+	case "Relu6":
+		lo, hi = 0, 6
 	}
+	return lo, hi
+}
+
+// fusedDepthwise runs _FusedDepthwiseConv2dNative: with channel
+// multiplier 1 in one pass (the epilogue applied as each output block is
+// produced), else as the depthwise convolution then the epilogue.
+func fusedDepthwise(c *kernels.Context) error {
+	const op = "_FusedDepthwiseConv2dNative"
+	if err := need(c, 2); err != nil {
+		return err
+	}
+	x, f := c.Input(0), c.Input(1)
+	if x.DType() != tensor.Float32 || f.DType() != tensor.Float32 {
+		return c.Errorf("%s: inputs must be float32, got %v and %v", op, x.DType(), f.DType())
+	}
+	p, err := depthwiseGeometry(c, op, x.Shape(), f.Shape())
+	if err != nil {
+		return err
+	}
+	if p.m != 1 {
+		return fusedOp(op, depthwiseOp)(c)
+	}
+	e, err := fusedEpilogue(c, op, p.c)
+	if err != nil {
+		return err
+	}
+	if e.act != "" && e.act != "Relu" && e.act != "Relu6" {
+		return fusedOp(op, depthwiseOp)(c)
+	}
+	shape := p.outShape()
+	out, err := alloc[float32](c, shape)
+	if err != nil {
+		return err
+	}
+	if len(out) > 0 {
+		if err := ctxErr(c); err != nil {
+			return err
+		}
+		lo, hi := e.bounds()
+		simd.Depthwise(p.simdParams(), x.Float32s(), f.Float32s(), out, e.scale, e.bias, lo, hi, goruntime.GOMAXPROCS(0))
+	}
+	t, err := tensor.FromSlice(out, shape...)
+	if err != nil {
+		return err
+	}
+	c.SetOutput(0, t)
+	return nil
 }
 
 // fusedOp runs the base kernel on the node's first two inputs and attrs,

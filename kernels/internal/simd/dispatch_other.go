@@ -1,0 +1,5 @@
+//go:build !amd64 || noasm || purego
+
+package simd
+
+func asmImpls() []*impl { return nil }

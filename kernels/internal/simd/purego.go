@@ -1,0 +1,160 @@
+package simd
+
+import "unsafe"
+
+// goImpl is the pure-Go path; it processes every element.
+var goImpl = &impl{
+	name: "purego", lanes: 1, masked: true,
+	binary: [4]func(dst, a, b *float32, n int){
+		goBinary(func(x, y float32) float32 { return x + y }),
+		goBinary(func(x, y float32) float32 { return x - y }),
+		goBinary(func(x, y float32) float32 { return x * y }),
+		goBinary(func(x, y float32) float32 { return x / y }),
+	},
+	scalar: [6]func(dst, a *float32, n int, s float32){
+		goScalar(func(x, s float32) float32 { return x + s }),
+		goScalar(func(x, s float32) float32 { return x - s }),
+		goScalar(func(x, s float32) float32 { return x * s }),
+		goScalar(func(x, s float32) float32 { return x / s }),
+		goScalar(func(x, s float32) float32 { return s - x }),
+		goScalar(func(x, s float32) float32 { return s / x }),
+	},
+	clamp:     goClamp,
+	cvtInt32:  goCvtInt32,
+	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){goBiasClamp(false), goBiasClamp(true)},
+	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){goDwRow(false), goDwRow(true)},
+}
+
+func goBinary(f func(x, y float32) float32) func(dst, a, b *float32, n int) {
+	return func(dst, a, b *float32, n int) {
+		d, x, y := unsafe.Slice(dst, n), unsafe.Slice(a, n), unsafe.Slice(b, n)
+		for i := range d {
+			d[i] = f(x[i], y[i])
+		}
+	}
+}
+
+func goScalar(f func(x, s float32) float32) func(dst, a *float32, n int, s float32) {
+	return func(dst, a *float32, n int, s float32) {
+		d, x := unsafe.Slice(dst, n), unsafe.Slice(a, n)
+		for i := range d {
+			d[i] = f(x[i], s)
+		}
+	}
+}
+
+// clamp1 is the scalar clamp: NaN stays NaN.
+func clamp1(v, lo, hi float32) float32 {
+	if v < lo {
+		v = lo
+	}
+	if v > hi {
+		v = hi
+	}
+	return v
+}
+
+func goClamp(dst, a *float32, n int, lo, hi float32) {
+	d, x := unsafe.Slice(dst, n), unsafe.Slice(a, n)
+	for i, v := range x {
+		d[i] = clamp1(v, lo, hi)
+	}
+}
+
+func goCvtInt32(dst, a *float32, n int) {
+	d, x := unsafe.Slice(dst, n), unsafe.Slice((*int32)(unsafe.Pointer(a)), n)
+	for i, v := range x {
+		d[i] = float32(v)
+	}
+}
+
+func goBiasClamp(scaled bool) func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32) {
+	return func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32) {
+		if rows == 0 || ch == 0 {
+			return
+		}
+		ys, b := unsafe.Slice(y, rows*ch), unsafe.Slice(bias, ch)
+		var s []float32
+		if scaled {
+			s = unsafe.Slice(scale, ch)
+		}
+		for r := 0; r < rows; r++ {
+			row := ys[r*ch : (r+1)*ch : (r+1)*ch]
+			if scaled {
+				for c := range row {
+					row[c] = clamp1(row[c]*s[c]+b[c], lo, hi)
+				}
+				continue
+			}
+			for c := range row {
+				row[c] = clamp1(row[c]+b[c], lo, hi)
+			}
+		}
+	}
+}
+
+func goDwRow(scaled bool) func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32) {
+	return func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32) {
+		goDwPixels(out, x, w, ch, 0, ch, offs, ntaps, npix, xstep, scale, bias, lo, hi, scaled)
+	}
+}
+
+// goDwPixels computes channels [c0, c1) of npix depthwise pixels (see
+// dwRow), eight channels at a time in registers.
+func goDwPixels(out, x, w *float32, ch, c0, c1 int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32, scaled bool) {
+	if npix == 0 || c0 >= c1 {
+		return
+	}
+	taps := unsafe.Slice(offs, 2*ntaps)
+	maxX := 0
+	maxW := 0
+	for t := 0; t < ntaps; t++ {
+		maxX = max(maxX, taps[2*t])
+		maxW = max(maxW, taps[2*t+1])
+	}
+	xs := unsafe.Slice(x, (npix-1)*xstep+maxX+ch)
+	ws := unsafe.Slice(w, maxW+ch)
+	os := unsafe.Slice(out, npix*ch)
+	b := unsafe.Slice(bias, ch)
+	var s []float32
+	if scaled {
+		s = unsafe.Slice(scale, ch)
+	}
+	for p := 0; p < npix; p++ {
+		o := os[p*ch : (p+1)*ch]
+		xb := p * xstep
+		c := c0
+		for ; c+8 <= c1; c += 8 {
+			var a0, a1, a2, a3, a4, a5, a6, a7 float32
+			for t := 0; t < ntaps; t++ {
+				xi := xs[xb+taps[2*t]+c : xb+taps[2*t]+c+8 : xb+taps[2*t]+c+8]
+				wi := ws[taps[2*t+1]+c : taps[2*t+1]+c+8 : taps[2*t+1]+c+8]
+				a0 += xi[0] * wi[0]
+				a1 += xi[1] * wi[1]
+				a2 += xi[2] * wi[2]
+				a3 += xi[3] * wi[3]
+				a4 += xi[4] * wi[4]
+				a5 += xi[5] * wi[5]
+				a6 += xi[6] * wi[6]
+				a7 += xi[7] * wi[7]
+			}
+			acc := [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
+			for j, v := range acc {
+				if scaled {
+					v *= s[c+j]
+				}
+				o[c+j] = clamp1(v+b[c+j], lo, hi)
+			}
+		}
+		for ; c < c1; c++ {
+			var a float32
+			for t := 0; t < ntaps; t++ {
+				a += xs[xb+taps[2*t]+c] * ws[taps[2*t+1]+c]
+			}
+			if scaled {
+				a *= s[c]
+			}
+			o[c] = clamp1(a+b[c], lo, hi)
+		}
+	}
+}
