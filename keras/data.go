@@ -168,3 +168,47 @@ func (m *Functional) checkY(x, y *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	return y, nil
 }
+
+// batchBuffers recycles the memory of the batches that Fit feeds to
+// training steps: a session keeps no reference to its feeds after Run,
+// so each step may overwrite the previous step's batch. This saves the
+// allocation and clearing of every batch.
+type batchBuffers map[tensor.DType]any
+
+// gather is gatherRows writing into a recycled buffer for the common
+// dtypes.
+func (b batchBuffers) gather(t *tensor.Tensor, idx []int) (*tensor.Tensor, error) {
+	switch t.DType() {
+	case tensor.Float32:
+		return gatherReuse[float32](b, t, idx)
+	case tensor.Float64:
+		return gatherReuse[float64](b, t, idx)
+	case tensor.Int32:
+		return gatherReuse[int32](b, t, idx)
+	case tensor.Int64:
+		return gatherReuse[int64](b, t, idx)
+	case tensor.Uint8:
+		return gatherReuse[uint8](b, t, idx)
+	}
+	return gatherRows(t, idx)
+}
+
+func gatherReuse[T tensor.Element](b batchBuffers, t *tensor.Tensor, idx []int) (*tensor.Tensor, error) {
+	row, n := rowSize(t), t.Dim(0)
+	for _, i := range idx {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("%w: example %d of %d", ErrInvalid, i, n)
+		}
+	}
+	buf, _ := b[t.DType()].([]T)
+	if cap(buf) < len(idx)*row {
+		buf = make([]T, len(idx)*row)
+	}
+	buf = buf[:len(idx)*row]
+	b[t.DType()] = buf
+	data := tensor.Values[T](t)
+	for k, i := range idx {
+		copy(buf[k*row:(k+1)*row], data[i*row:(i+1)*row])
+	}
+	return tensor.FromSlice(buf, append([]int{len(idx)}, t.Shape()[1:]...)...)
+}

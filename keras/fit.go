@@ -145,6 +145,7 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 		}
 	}
 	var last Logs
+	xbuf, ybuf := batchBuffers{}, batchBuffers{}
 	for epoch := c.initEpoch; epoch < c.initEpoch+c.epochs && !m.stop; epoch++ {
 		for _, cb := range c.callbacks {
 			if err := cb.OnEpochBegin(m, epoch); err != nil {
@@ -168,7 +169,7 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 				return hist, err
 			}
 			idx := order[s*c.batchSize : min((s+1)*c.batchSize, len(order))]
-			vals, err := m.trainBatch(ctx, x, y, idx)
+			vals, err := m.trainBatch(ctx, x, y, idx, xbuf, ybuf)
 			if err != nil {
 				return hist, err
 			}
@@ -219,12 +220,12 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 
 // trainBatch runs one training step on examples idx and returns the loss
 // and metrics of the batch (before the update).
-func (m *Functional) trainBatch(ctx context.Context, x, y *tensor.Tensor, idx []int) ([]float64, error) {
-	xb, err := gatherRows(x, idx)
+func (m *Functional) trainBatch(ctx context.Context, x, y *tensor.Tensor, idx []int, xbuf, ybuf batchBuffers) ([]float64, error) {
+	xb, err := xbuf.gather(x, idx)
 	if err != nil {
 		return nil, err
 	}
-	yb, err := gatherRows(y, idx)
+	yb, err := ybuf.gather(y, idx)
 	if err != nil {
 		return nil, err
 	}

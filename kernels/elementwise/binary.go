@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -191,8 +192,38 @@ func floatBinary[T floatT](ctx context.Context, name string, op binOp, a, b *ten
 	return tensor.FromSlice(out, bc.shape...)
 }
 
+// simdFns returns the vectorized float32 loops of the four arithmetic
+// ops (package simd: AVX-512, AVX2 or pure Go), or nil.
+func simdFns(op binOp) *vecFns[float32, float32] {
+	type ops struct {
+		vv     func(dst, a, b []float32)
+		vs, sv func(dst, a []float32, s float32)
+	}
+	var o ops
+	switch op {
+	case bAdd:
+		o = ops{simd.Add, simd.AddScalar, simd.AddScalar}
+	case bSub:
+		o = ops{simd.Sub, simd.SubScalar, simd.ScalarSub}
+	case bMul:
+		o = ops{simd.Mul, simd.MulScalar, simd.MulScalar}
+	case bDiv:
+		o = ops{simd.Div, simd.DivScalar, simd.ScalarDiv}
+	default:
+		return nil
+	}
+	return &vecFns[float32, float32]{
+		vv: func(dst, x, y []float32) { n := len(dst); o.vv(dst, x[:n], y[:n]) },
+		vs: func(dst, x []float32, y float32) { o.vs(dst, x[:len(dst)], y) },
+		sv: func(dst []float32, x float32, y []float32) { o.sv(dst, y[:len(dst)], x) },
+	}
+}
+
 // floatFns returns the loops of op for a float type, or nil.
 func floatFns[T floatT](op binOp) *vecFns[T, T] {
+	if f, ok := any(simdFns(op)).(*vecFns[T, T]); ok && f != nil {
+		return f
+	}
 	f64 := func(x T) float64 { return float64(x) }
 	switch op {
 	case bAdd:

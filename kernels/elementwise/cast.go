@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -51,6 +52,17 @@ func castKernel(c *kernels.Context) error {
 	}
 	if trunc {
 		x = truncateMantissa(x, dst.Base())
+	}
+	if x.DType() == tensor.Int32 && dst == tensor.Float32 {
+		// The common image-input cast, vectorized.
+		out := make([]float32, x.NumElements())
+		simd.Int32ToFloat32(out, x.Int32s())
+		y, err := tensor.FromSlice(out, x.Shape()...)
+		if err != nil {
+			return err
+		}
+		c.SetOutput(0, y)
+		return nil
 	}
 	y, err := x.Cast(dst)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -158,6 +159,14 @@ func reluLike(c *kernels.Context, op string, six bool) error {
 }
 
 func reluPick[T realT](six bool) func(in, out []T) {
+	hi := float32(math.Inf(1))
+	if six {
+		hi = 6
+	}
+	var f32 func(in, out []float32) = func(in, out []float32) { simd.Clamp(out[:len(in)], in, 0, hi) }
+	if f, ok := any(f32).(func(in, out []T)); ok {
+		return f
+	}
 	if six {
 		return relu6Loop[T]
 	}

@@ -2,7 +2,9 @@ package nn
 
 import (
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
+	"math"
 )
 
 func init() {
@@ -109,7 +111,11 @@ func addBias[T numT](v, b *tensor.Tensor, ch, inner int) (*tensor.Tensor, error)
 	x, bias := tensor.Values[T](v), tensor.Values[T](b)
 	out := make([]T, len(x))
 	if ch > 0 {
-		if inner == 1 {
+		if o32, ok := any(out).([]float32); ok && inner == 1 && len(x)%ch == 0 {
+			copy(o32, any(x).([]float32))
+			inf := float32(math.Inf(1))
+			simd.BiasClamp(o32, ch, nil, any(bias).([]float32), -inf, inf)
+		} else if inner == 1 {
 			for i := 0; i+ch <= len(x); i += ch {
 				o, in := out[i:i+ch], x[i:i+ch]
 				for j := range o {

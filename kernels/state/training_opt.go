@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -142,6 +143,13 @@ func applyAdam(c *kernels.Context) error {
 	if grad.DType() == tensor.Float32 {
 		b1p, b2p, lr, b1, b2, eps := float32(s[0]), float32(s[1]), float32(s[2]), float32(s[3]), float32(s[4]), float32(s[5])
 		alpha := lr * float32(math.Sqrt(float64(1-b2p))) / (1 - b1p)
+		if !nesterov {
+			// Vectorized, written straight into the new values.
+			n := grad.NumElements()
+			d := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+			simd.Adam(d[0], d[1], d[2], vals[0].Float32s(), vals[1].Float32s(), vals[2].Float32s(), grad.Float32s(), 1-b1, 1-b2, alpha, eps)
+			return store(vars, grad.Shape(), d, nil)
+		}
 		d := float32Copies(vals)
 		w, m, v, g := d[0], d[1], d[2], grad.Float32s()
 		for i := range w {

@@ -12,6 +12,7 @@ var avx2Impl = &impl{
 	cvtInt32:  cvtInt32AVX2,
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){biasClampAVX2, scaleBiasClampAVX2},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){dwRowAVX2, dwRowScaleAVX2},
+	adam:      adamAVX2,
 }
 
 var avx512Impl = &impl{
@@ -22,6 +23,7 @@ var avx512Impl = &impl{
 	cvtInt32:  cvtInt32AVX512,
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){biasClampAVX512, scaleBiasClampAVX512},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){dwRowAVX512, dwRowScaleAVX512},
+	adam:      adamAVX512,
 }
 
 // asmImpls returns the assembly paths the CPU supports, fastest first.

@@ -58,6 +58,10 @@ func dwRowAVX2(out *float32, x *float32, w *float32, ch int, offs *int, ntaps in
 // out[p*ch+c] = clamp(acc*scale[c] + bias[c], lo, hi), NaN kept.
 func dwRowScaleAVX2(out *float32, x *float32, w *float32, ch int, offs *int, ntaps int, npix int, xstep int, scale *float32, bias *float32, lo float32, hi float32)
 
+// adamAVX2 computes one Adam step for i < n&^7: m' = m + (g-m)*c1,
+// v' = v + (g*g-v)*c2, w' = w - (m'*alpha)/(sqrt(v')+eps), rounding each operation.
+func adamAVX2(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)
+
 // addAVX512 sets dst[i] = a[i] + b[i] for i < n.
 func addAVX512(dst *float32, a *float32, b *float32, n int)
 
@@ -111,3 +115,7 @@ func dwRowAVX512(out *float32, x *float32, w *float32, ch int, offs *int, ntaps 
 // acc = sum over taps t of x[p*xstep+offs[2t]+c] * w[offs[2t+1]+c], and
 // out[p*ch+c] = clamp(acc*scale[c] + bias[c], lo, hi), NaN kept.
 func dwRowScaleAVX512(out *float32, x *float32, w *float32, ch int, offs *int, ntaps int, npix int, xstep int, scale *float32, bias *float32, lo float32, hi float32)
+
+// adamAVX512 computes one Adam step for i < n: m' = m + (g-m)*c1,
+// v' = v + (g*g-v)*c2, w' = w - (m'*alpha)/(sqrt(v')+eps), rounding each operation.
+func adamAVX512(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)

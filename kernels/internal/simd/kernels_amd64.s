@@ -1011,6 +1011,58 @@ dwRowScaledone:
 	VZEROUPPER
 	RET
 
+// func adamAVX2(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)
+// Requires: AVX
+TEXT ·adamAVX2(SB), NOSPLIT, $0-80
+	MOVQ         wOut+0(FP), AX
+	MOVQ         mOut+8(FP), CX
+	MOVQ         vOut+16(FP), DX
+	MOVQ         w+24(FP), BX
+	MOVQ         m+32(FP), SI
+	MOVQ         v+40(FP), DI
+	MOVQ         grad+48(FP), R8
+	MOVQ         n+56(FP), R9
+	VBROADCASTSS c1+64(FP), Y12
+	VBROADCASTSS c2+68(FP), Y13
+	VBROADCASTSS alpha+72(FP), Y14
+	VBROADCASTSS eps+76(FP), Y15
+
+adamloop:
+	CMPQ    R9, $0x00000008
+	JL      adamtail
+	VMOVUPS (BX), Y0
+	VMOVUPS (SI), Y1
+	VMOVUPS (DI), Y2
+	VMOVUPS (R8), Y3
+	VSUBPS  Y1, Y3, Y4
+	VMULPS  Y12, Y4, Y4
+	VADDPS  Y4, Y1, Y1
+	VMULPS  Y3, Y3, Y5
+	VSUBPS  Y2, Y5, Y5
+	VMULPS  Y13, Y5, Y5
+	VADDPS  Y5, Y2, Y2
+	VSQRTPS Y2, Y4
+	VADDPS  Y15, Y4, Y4
+	VMULPS  Y14, Y1, Y5
+	VDIVPS  Y4, Y5, Y5
+	VSUBPS  Y5, Y0, Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, (CX)
+	VMOVUPS Y2, (DX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R9
+	JMP     adamloop
+
+adamtail:
+	VZEROUPPER
+	RET
+
 // func addAVX512(dst *float32, a *float32, b *float32, n int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·addAVX512(SB), NOSPLIT, $0-32
@@ -2256,5 +2308,84 @@ dwRowScalenext:
 	JMP  dwRowScalepix
 
 dwRowScaledone:
+	VZEROUPPER
+	RET
+
+// func adamAVX512(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·adamAVX512(SB), NOSPLIT, $0-80
+	MOVQ         wOut+0(FP), AX
+	MOVQ         mOut+8(FP), CX
+	MOVQ         vOut+16(FP), DX
+	MOVQ         w+24(FP), BX
+	MOVQ         m+32(FP), SI
+	MOVQ         v+40(FP), DI
+	MOVQ         grad+48(FP), R8
+	MOVQ         n+56(FP), R9
+	VBROADCASTSS c1+64(FP), Z12
+	VBROADCASTSS c2+68(FP), Z13
+	VBROADCASTSS alpha+72(FP), Z14
+	VBROADCASTSS eps+76(FP), Z15
+
+adamloop:
+	CMPQ    R9, $0x00000010
+	JL      adamtail
+	VMOVUPS (BX), Z0
+	VMOVUPS (SI), Z1
+	VMOVUPS (DI), Z2
+	VMOVUPS (R8), Z3
+	VSUBPS  Z1, Z3, Z4
+	VMULPS  Z12, Z4, Z4
+	VADDPS  Z4, Z1, Z1
+	VMULPS  Z3, Z3, Z5
+	VSUBPS  Z2, Z5, Z5
+	VMULPS  Z13, Z5, Z5
+	VADDPS  Z5, Z2, Z2
+	VSQRTPS Z2, Z4
+	VADDPS  Z15, Z4, Z4
+	VMULPS  Z14, Z1, Z5
+	VDIVPS  Z4, Z5, Z5
+	VSUBPS  Z5, Z0, Z0
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (CX)
+	VMOVUPS Z2, (DX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R9
+	JMP     adamloop
+
+adamtail:
+	TESTQ     R9, R9
+	JE        adamdone
+	MOVL      $0x00000001, R10
+	SHLXL     R9, R10, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z (R8), K1, Z3
+	VSUBPS    Z1, Z3, Z4
+	VMULPS    Z12, Z4, Z4
+	VADDPS    Z4, Z1, Z1
+	VMULPS    Z3, Z3, Z5
+	VSUBPS    Z2, Z5, Z5
+	VMULPS    Z13, Z5, Z5
+	VADDPS    Z5, Z2, Z2
+	VSQRTPS   Z2, Z4
+	VADDPS    Z15, Z4, Z4
+	VMULPS    Z14, Z1, Z5
+	VDIVPS    Z4, Z5, Z5
+	VSUBPS    Z5, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+	VMOVUPS   Z1, K1, (CX)
+	VMOVUPS   Z2, K1, (DX)
+
+adamdone:
 	VZEROUPPER
 	RET

@@ -1,6 +1,9 @@
 package simd
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // goImpl is the pure-Go path; it processes every element.
 var goImpl = &impl{
@@ -23,6 +26,19 @@ var goImpl = &impl{
 	cvtInt32:  goCvtInt32,
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){goBiasClamp(false), goBiasClamp(true)},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){goDwRow(false), goDwRow(true)},
+	adam:      goAdam,
+}
+
+func goAdam(wOut, mOut, vOut, w, m, v, g *float32, n int, c1, c2, alpha, eps float32) {
+	wo, mo, vo := unsafe.Slice(wOut, n), unsafe.Slice(mOut, n), unsafe.Slice(vOut, n)
+	ws, ms, vs, gs := unsafe.Slice(w, n), unsafe.Slice(m, n), unsafe.Slice(v, n), unsafe.Slice(g, n)
+	for i := range wo {
+		gi := gs[i]
+		mi := ms[i] + (gi-ms[i])*c1
+		vi := vs[i] + (gi*gi-vs[i])*c2
+		den := float32(math.Sqrt(float64(vi))) + eps
+		wo[i], mo[i], vo[i] = ws[i]-(mi*alpha)/den, mi, vi
+	}
 }
 
 func goBinary(f func(x, y float32) float32) func(dst, a, b *float32, n int) {

@@ -144,3 +144,29 @@ func BiasClamp(y []float32, ch int, scale, bias []float32, lo, hi float32) {
 		}
 	}
 }
+
+// Adam computes one Adam step (TF's ApplyAdam without Nesterov) from w,
+// m, v and the gradient g into wOut, mOut, vOut (which may be the inputs):
+//
+//	m' = m + (g-m)*c1
+//	v' = v + (g*g-v)*c2
+//	w' = w - (m'*alpha)/(sqrt(v')+eps)
+//
+// with c1 = 1-beta1, c2 = 1-beta2 and alpha = lr*sqrt(1-beta2^t)/(1-beta1^t),
+// each operation rounded to float32 as in scalar Go code.
+func Adam(wOut, mOut, vOut, w, m, v, g []float32, c1, c2, alpha, eps float32) {
+	n := len(g)
+	for _, s := range [][]float32{wOut, mOut, vOut, w, m, v} {
+		if len(s) != n {
+			panic(fmt.Sprintf("simd: Adam: lengths differ (%d and %d)", len(s), n))
+		}
+	}
+	if n == 0 {
+		return
+	}
+	k := active.Load()
+	k.adam(&wOut[0], &mOut[0], &vOut[0], &w[0], &m[0], &v[0], &g[0], n, c1, c2, alpha, eps)
+	if r := k.done(n); r < n {
+		goImpl.adam(&wOut[r], &mOut[r], &vOut[r], &w[r], &m[r], &v[r], &g[r], n-r, c1, c2, alpha, eps)
+	}
+}

@@ -230,3 +230,34 @@ func FuzzBiasClamp(f *testing.F) {
 		}
 	})
 }
+
+func TestAdam(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	eachPath(t, func(t testing.TB) {
+		for _, n := range sizes {
+			w, m, g := randVec(r, n), randVec(r, n), randVec(r, n)
+			v := randVec(r, n)
+			for i := range v {
+				v[i] *= v[i]
+			}
+			c1, c2, alpha, eps := float32(0.1), float32(0.001), float32(0.00031), float32(1e-7)
+			wo, mo, vo := make([]float32, n), make([]float32, n), make([]float32, n)
+			Adam(wo, mo, vo, w, m, v, g, c1, c2, alpha, eps)
+			for i := range w {
+				mi := m[i] + (g[i]-m[i])*c1
+				vi := v[i] + (g[i]*g[i]-v[i])*c2
+				wi := w[i] - (mi*alpha)/(float32(math.Sqrt(float64(vi)))+eps)
+				if wo[i] != wi || mo[i] != mi || vo[i] != vi {
+					t.Fatalf("n=%d [%d]: got w=%v m=%v v=%v, want %v %v %v", n, i, wo[i], mo[i], vo[i], wi, mi, vi)
+				}
+			}
+			// In place.
+			Adam(w, m, v, w, m, v, g, c1, c2, alpha, eps)
+			for i := range w {
+				if w[i] != wo[i] || m[i] != mo[i] || v[i] != vo[i] {
+					t.Fatalf("in place n=%d [%d] differs", n, i)
+				}
+			}
+		}
+	})
+}

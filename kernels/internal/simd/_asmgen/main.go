@@ -109,6 +109,7 @@ func main() {
 		genBiasClamp(s, true)
 		genDepthwise(s, false)
 		genDepthwise(s, true)
+		genAdam(s)
 	}
 	Generate()
 }
@@ -415,6 +416,71 @@ func genDepthwise(s isa, scaled bool) {
 	DECQ(npix)
 	JMP(LabelRef(base + "pix"))
 	Label(base + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// genAdam writes adam: one Adam step out of place, with the operations
+// and roundings of the scalar code (no fused multiply-adds):
+//
+//	m' = m + (g-m)*c1;  v' = v + (g*g-v)*c2;  w' = w - (m'*alpha)/(sqrt(v')+eps)
+func genAdam(s isa) {
+	name := "adam" + s.suffix
+	TEXT(name, NOSPLIT, "func(wOut, mOut, vOut, w, m, v, grad *float32, n int, c1, c2, alpha, eps float32)")
+	span := "i < n"
+	if !s.masked {
+		span = "i < n&^7"
+	}
+	Doc(fmt.Sprintf("%s computes one Adam step for %s: m' = m + (g-m)*c1,", name, span),
+		"v' = v + (g*g-v)*c2, w' = w - (m'*alpha)/(sqrt(v')+eps), rounding each operation.")
+	outs := []Register{Load(Param("wOut"), GP64()), Load(Param("mOut"), GP64()), Load(Param("vOut"), GP64())}
+	ins := []Register{Load(Param("w"), GP64()), Load(Param("m"), GP64()), Load(Param("v"), GP64()), Load(Param("grad"), GP64())}
+	n := Load(Param("n"), GP64())
+	c1, c2, alpha, eps := s.regs[12], s.regs[13], s.regs[14], s.regs[15]
+	broadcast("c1", c1)
+	broadcast("c2", c2)
+	broadcast("alpha", alpha)
+	broadcast("eps", eps)
+	step := func(k Op) {
+		w, m, v, g := s.regs[0], s.regs[1], s.regs[2], s.regs[3]
+		t, u := s.regs[4], s.regs[5]
+		load(Mem{Base: ins[0]}, w, k)
+		load(Mem{Base: ins[1]}, m, k)
+		load(Mem{Base: ins[2]}, v, k)
+		load(Mem{Base: ins[3]}, g, k)
+		VSUBPS(m, g, t)   // t = g - m
+		VMULPS(c1, t, t)  // t = (g-m)*c1
+		VADDPS(t, m, m)   // m += t
+		VMULPS(g, g, u)   // u = g*g
+		VSUBPS(v, u, u)   // u = g*g - v
+		VMULPS(c2, u, u)  // u *= c2
+		VADDPS(u, v, v)   // v += u
+		VSQRTPS(v, t)     // t = sqrt(v)
+		VADDPS(eps, t, t) // t += eps
+		VMULPS(alpha, m, u)
+		VDIVPS(t, u, u) // u = (m*alpha)/t
+		VSUBPS(u, w, w) // w -= u
+		store(w, Mem{Base: outs[0]}, k)
+		store(m, Mem{Base: outs[1]}, k)
+		store(v, Mem{Base: outs[2]}, k)
+	}
+	Label("adamloop")
+	CMPQ(n, U32(s.lanes))
+	JL(LabelRef("adamtail"))
+	step(nil)
+	for _, p := range append(outs, ins...) {
+		ADDQ(U32(s.width()), p)
+	}
+	SUBQ(U32(s.lanes), n)
+	JMP(LabelRef("adamloop"))
+	Label("adamtail")
+	if s.masked {
+		TESTQ(n, n)
+		JE(LabelRef("adamdone"))
+		maskFromCount(n, K1)
+		step(K1)
+	}
+	Label("adamdone")
 	VZEROUPPER()
 	RET()
 }
