@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# models.sh: torchvision models (224x224x3, batch 1 by default) in PyTorch
-# (eager in channels_last, and traced+frozen) and in ONNX Runtime
-# (onnxruntime-node, full graph optimization), 2 intra-op threads each,
-# with the samples interleaved; prints min/median/max latency per
-# contender and the ratios.
+# models.sh: torchvision models (224x224x3, batch 1 by default) in
+# tfhub-go (MobileNetV2 only), PyTorch (eager in channels_last, and
+# traced+frozen) and ONNX Runtime (onnxruntime-node, full graph
+# optimization), and one training epoch of the MNIST seed model in
+# tfhub-go and PyTorch eager, 2 threads each, with the samples
+# interleaved; prints min/median/max latency per contender and the ratios.
 #
-# Usage: bench/models.sh [-m "mobilenet_v2 resnet50"] [-b BATCH] [-r ROUNDS]
-#                        [-n RUNS] [--install]
-#   -m MODELS   models to run (default: mobilenet_v2 resnet50)
+# Usage: bench/models.sh [-m "mobilenet_v2 resnet50 mnist_epoch"] [-b BATCH]
+#                        [-r ROUNDS] [-n RUNS] [--install]
+#   -m MODELS   workloads to run (default: mobilenet_v2 resnet50 mnist_epoch)
 #   -b BATCH    batch size (default 1)
 #   -r ROUNDS   samples per contender (default 5)
 #   -n RUNS     timed runs per sample, after 5 warm-up runs (default 20)
@@ -16,12 +17,13 @@
 #               (--ignore-scripts) into the cache directory
 #
 # The ONNX files and onnxruntime-node live in $TFHUB_BENCH_CACHE (default
-# ~/.cache/tfhub-bench). tfhub-go's own figures join this table once its
-# model benchmarks exist (issue 11).
+# ~/.cache/tfhub-bench). tfhub-go's contender is bench/gobench, built
+# once per run; its MobileNetV2 is the graph of the go test benchmark
+# (internal/benchmodels), with random weights like the torchvision models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MODELS="mobilenet_v2 resnet50" BATCH=1 ROUNDS=5 RUNS=20 INSTALL=0
+MODELS="mobilenet_v2 resnet50 mnist_epoch" BATCH=1 ROUNDS=5 RUNS=20 INSTALL=0
 ORT_VERSION=1.30.0
 CACHE=${TFHUB_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tfhub-bench}
 while [ $# -gt 0 ]; do
@@ -55,10 +57,16 @@ fi
 
 # PyTorch links OpenBLAS too: let it pick its kernel for this CPU.
 torch_() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 "$PY" bench/models.py "$@"; }
+torch_mnist() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 "$PY" bench/mnist_torch.py "$@"; }
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+go build -o "$OUT/gobench" ./bench/gobench
+gobench_() { GOMAXPROCS=2 "$OUT/gobench" "$@"; }
+MNIST_DIR=""
+case " $MODELS " in *" mnist_epoch "*) MNIST_DIR=$(gobench_ mnist_dir) ;; esac
 for m in $MODELS; do
+	[ "$m" = mnist_epoch ] && continue
 	onnx="$CACHE/$m-b$BATCH.onnx"
 	if [ ! -s "$onnx" ]; then
 		echo "exporting $m to $onnx" >&2
@@ -76,6 +84,14 @@ echo "models: $MODELS, batch $BATCH, 2 threads, $ROUNDS samples of $RUNS runs ea
 for r in $(seq "$ROUNDS"); do
 	echo "round $r/$ROUNDS" >&2
 	for m in $MODELS; do
+		if [ "$m" = mnist_epoch ]; then
+			sample "$m/tfhub-go" gobench_ mnist_epoch --warmup 1 --runs 1
+			sample "$m/torch-eager" torch_mnist "$MNIST_DIR" --warmup 1 --runs 1
+			continue
+		fi
+		if [ "$m" = mobilenet_v2 ]; then
+			sample "$m/tfhub-go" gobench_ mobilenet_v2 --batch "$BATCH" --runs "$RUNS"
+		fi
 		sample "$m/torch-eager-cl" torch_ run "$m" --mode eager --batch "$BATCH" --runs "$RUNS"
 		sample "$m/torch-frozen" torch_ run "$m" --mode frozen --batch "$BATCH" --runs "$RUNS"
 		sample "$m/onnxruntime" node bench/ort_bench.js "$CACHE/$m-b$BATCH.onnx" \
