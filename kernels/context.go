@@ -210,5 +210,12 @@ func (c *Context) Allocate(dtype tensor.DType, shape ...int) (*tensor.Tensor, er
 	if err := c.CheckElements(dtype, shape); err != nil {
 		return nil, err
 	}
+	if dtype == tensor.Float32 {
+		n, err := tensor.NumElements(shape)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.FromSlice(Make[float32](c.ctx, n), shape...)
+	}
 	return tensor.Zeros(dtype, shape...)
 }

@@ -78,6 +78,10 @@ type execution struct {
 	live    int64
 	holders map[*tensor.Tensor]int
 	liveErr error
+
+	// alloc recycles the float32 buffers of dead tensors (nil when
+	// buffer reuse is off).
+	alloc *execAlloc
 }
 
 // tensorBytes estimates the memory of a tensor.
@@ -97,6 +101,9 @@ func tensorBytes(t *tensor.Tensor) int64 {
 
 // hold counts a tensor stored in a node's input slot.
 func (x *execution) hold(v value) {
+	if x.alloc != nil && v.t != nil {
+		x.alloc.hold(v.t)
+	}
 	if x.maxLive <= 0 || v.t == nil {
 		return
 	}
@@ -112,6 +119,13 @@ func (x *execution) hold(v value) {
 
 // release uncounts the tensors of a node's input slots once it has run.
 func (x *execution) release(vs []value) {
+	if x.alloc != nil {
+		for _, v := range vs {
+			if v.t != nil {
+				x.alloc.release(v.t)
+			}
+		}
+	}
 	if x.maxLive <= 0 {
 		return
 	}
@@ -320,6 +334,9 @@ func (x *execution) root() *frameInst { return x.insts[0] }
 // record keeps a root-frame value that a fetch asks for.
 func (x *execution) record(id, slot int, v value) {
 	for _, fi := range x.p.fetchAt[tensorRef{id, slot}] {
+		if x.alloc != nil && v.t != nil {
+			x.alloc.pin(v.t) // returned to the caller
+		}
 		x.results[fi], x.got[fi] = v, true
 	}
 }
@@ -415,6 +432,15 @@ func (x *execution) step(it item) error {
 		return x.opError(nd, err)
 	}
 	dead := ns.anyDead
+	if x.alloc != nil && nd.kind != kindNormal && nd.kind != kindFunction {
+		// Control-flow nodes forward their inputs, sometimes to later
+		// iterations and frames: those buffers leave the pool.
+		for _, in := range inputs {
+			if in.t != nil {
+				x.alloc.pin(in.t)
+			}
+		}
+	}
 	switch nd.kind {
 	case kindMerge:
 		if ns.liveSlot < 0 {
@@ -468,6 +494,15 @@ func (x *execution) step(it item) error {
 		return err
 	}
 	x.propagate(it.inst, it.iter, it.id, outs, false)
+	if x.alloc != nil {
+		// An output nobody holds (unused, not fetched) is dead already.
+		for _, o := range outs {
+			if o.t != nil {
+				x.alloc.hold(o.t)
+				x.alloc.release(o.t)
+			}
+		}
+	}
 	return nil
 }
 
@@ -515,6 +550,11 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 		ts[i] = in.t
 	}
 	if nd.kind == kindFunction {
+		if x.alloc != nil {
+			for _, t := range ts {
+				x.alloc.pin(t)
+			}
+		}
 		fn := &tfpb.NameAttrList{Name: nd.def.Op, Attr: nd.def.Attr}
 		outs, err := x.env.CallFunction(x.ctx, fn, ts)
 		if err != nil {
@@ -526,12 +566,38 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 		}
 		return vs, nil
 	}
+	escapes := x.alloc != nil && x.escapes(nd)
+	if escapes {
+		// The kernel may keep its inputs, or store what it allocates
+		// (variables, lists, caches): none of it goes through the pool.
+		for _, t := range ts {
+			x.alloc.pin(t)
+		}
+		x.alloc.setOff(true)
+	}
 	c := kernels.NewContext(x.ctx, nd, ts, refs, x.env)
-	if err := nd.kdef.Fn(c); err != nil {
+	err := nd.kdef.Fn(c)
+	if escapes {
+		x.alloc.setOff(false)
+	}
+	if err != nil {
 		return nil, x.opError(nd, err)
 	}
 	outs := c.Outputs()
 	orefs := c.OutputRefs()
+	if x.alloc != nil {
+		for _, o := range outs {
+			if o != nil && (o.DType() == tensor.Variant || o.DType() == tensor.Resource) {
+				// Lists, optionals and the like hold their inputs.
+				for _, t := range ts {
+					x.alloc.pin(t)
+				}
+				break
+			}
+		}
+		x.alloc.pinAliases(ts, outs)
+		x.alloc.pinShared(outs)
+	}
 	vs := make([]value, max(len(outs), len(orefs)))
 	for i := range vs {
 		if i < len(orefs) && orefs[i] != nil {
@@ -552,4 +618,34 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 		nd.constVal.Store(vs[0].t)
 	}
 	return vs, nil
+}
+
+// escapes reports whether a node's kernel may keep references to its
+// inputs or to what it allocates beyond its outputs: stateful and ref
+// ops, Const (cached), ops that call functions, and ops with variant or
+// resource outputs (lists, optionals, datasets hold tensors).
+func (x *execution) escapes(nd *node) bool {
+	if nd.escapes != 0 {
+		return nd.escapes > 0
+	}
+	e := nd.kdef == nil || nd.kdef.Stateful || len(nd.kdef.RefInputs) > 0 || nd.def.Op == "Const"
+	for _, a := range nd.def.GetAttr() {
+		if a.GetFunc() != nil || len(a.GetList().GetFunc()) > 0 {
+			e = true
+		}
+		if t := a.GetType(); t == tfpb.DataType_DT_VARIANT || t == tfpb.DataType_DT_RESOURCE {
+			e = true
+		}
+		for _, t := range a.GetList().GetType() {
+			if t == tfpb.DataType_DT_VARIANT || t == tfpb.DataType_DT_RESOURCE {
+				e = true
+			}
+		}
+	}
+	if e {
+		nd.escapes = 1
+	} else {
+		nd.escapes = -1
+	}
+	return e
 }

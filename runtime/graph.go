@@ -49,6 +49,9 @@ type node struct {
 	frameName  string // Enter: the child frame's name
 	isConstant bool   // Enter: loop-invariant
 
+	// escapes caches execution.escapes: 1 yes, -1 no, 0 unknown.
+	escapes int8
+
 	// constVal caches the value of a Const node, decoded once per
 	// session: graphs compiled from the same NodeDef share the slot.
 	constVal *atomic.Pointer[tensor.Tensor]

@@ -43,6 +43,12 @@ type Options struct {
 	// or batch norm and activation). The environment variable
 	// TFHUB_NO_OPTIMIZER does it for every session.
 	DisableOptimizer bool
+	// NoBufferReuse turns off the recycling of the float32 buffers of
+	// dead tensors (within a call and across calls). The environment
+	// variable TFHUB_NO_BUFFER_REUSE does it for every session.
+	NoBufferReuse bool
+	// PoolBytes bounds the idle memory kept for reuse (default 256 MiB).
+	PoolBytes int64
 }
 
 // Session runs one graph.
@@ -54,6 +60,7 @@ type Session struct {
 	opts  Options
 	plans sync.Map // planKey -> *plan
 	env   *callEnv
+	pool  *bufferPool // nil when buffer reuse is off
 }
 
 // NewSession compiles graph. Every op of the graph and of its function
@@ -99,6 +106,9 @@ func NewSession(graph *tfpb.GraphDef, opts Options) (*Session, error) {
 	s := &Session{def: graph, g: g, lib: lib, res: opts.Resources, opts: opts}
 	s.env = &callEnv{s: s}
 	lib.env, lib.optimize = s.env, !optimizerDisabled(opts)
+	if !bufferReuseDisabled(opts) {
+		s.pool = newBufferPool(opts.PoolBytes)
+	}
 	return s, nil
 }
 
@@ -216,6 +226,10 @@ func (e *callEnv) execute(ctx context.Context, p *plan, feeds []*tensor.Tensor, 
 	}
 	x := &execution{ctx: ctx, p: p, env: e, feeds: feeds,
 		results: make([]value, len(p.fetches)), got: make([]bool, len(p.fetches))}
+	if e.s.pool != nil {
+		x.alloc = newExecAlloc(e.s.pool)
+		x.ctx = kernels.WithAllocator(ctx, x.alloc)
+	}
 	if m := e.s.opts.Limits.MaxLiveBytes; m > 0 {
 		x.maxLive, x.holders = m, map[*tensor.Tensor]int{}
 	}

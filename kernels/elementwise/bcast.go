@@ -308,7 +308,12 @@ func fromScalar[T, R any](f func(x, y T) R) *vecFns[T, R] {
 // binaryApply computes out = f(x, y) under the broadcast b (of two
 // operands).
 func binaryApply[T, R any](ctx context.Context, b *bcast, x, y []T, f *vecFns[T, R]) ([]R, error) {
-	out := make([]R, b.n)
+	var out []R
+	if o, ok := any(&out).(*[]float32); ok {
+		*o = kernels.Make[float32](ctx, b.n) // recycled by the runtime
+	} else {
+		out = make([]R, b.n)
+	}
 	s := b.steps()
 	sx, sy := s[0], s[1]
 	if b.flat != nil {

@@ -55,7 +55,7 @@ func castKernel(c *kernels.Context) error {
 	}
 	if x.DType() == tensor.Int32 && dst == tensor.Float32 {
 		// The common image-input cast, vectorized.
-		out := make([]float32, x.NumElements())
+		out := kernels.Make[float32](c.Ctx(), x.NumElements())
 		simd.Int32ToFloat32(out, x.Int32s())
 		y, err := tensor.FromSlice(out, x.Shape()...)
 		if err != nil {

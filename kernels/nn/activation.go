@@ -130,7 +130,10 @@ func reluLike(c *kernels.Context, op string, six bool) error {
 	var out *tensor.Tensor
 	switch ws[0].DType() {
 	case tensor.Float32:
-		out, err = mapT(ws[0], reluPick[float32](six))
+		in := ws[0].Float32s()
+		o := kernels.Make[float32](c.Ctx(), len(in))
+		reluPick[float32](six)(in, o)
+		out, err = tensor.FromSlice(o, ws[0].Shape()...)
 	case tensor.Float64:
 		out, err = mapT(ws[0], reluPick[float64](six))
 	case tensor.Int8:

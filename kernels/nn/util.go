@@ -152,7 +152,7 @@ func alloc[T tensor.Element](c *kernels.Context, shape []int) ([]T, error) {
 	if err != nil {
 		return nil, c.Errorf("%v", err)
 	}
-	return make([]T, n), nil
+	return kernels.Make[T](c.Ctx(), n), nil
 }
 
 // product returns the product of dims.
