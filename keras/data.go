@@ -2,6 +2,7 @@ package keras
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/tfhub-go/tfhub/tensor"
 )
@@ -211,4 +212,55 @@ func gatherReuse[T tensor.Element](b batchBuffers, t *tensor.Tensor, idx []int) 
 		copy(buf[k*row:(k+1)*row], data[i*row:(i+1)*row])
 	}
 	return tensor.FromSlice(buf, append([]int{len(idx)}, t.Shape()[1:]...)...)
+}
+
+// batch is one prefetched training batch.
+type batch struct {
+	x, y *tensor.Tensor
+	err  error
+}
+
+// prefetchBatches gathers the batches of one epoch (order cut in batches
+// of size) in a goroutine, one batch ahead of the training steps, as
+// tf.data's prefetch does: gathering the next batch overlaps with the
+// current step. The batches rotate through three pairs of buffers, so
+// that the one being filled is never the one a step uses (the channel
+// holds one ready batch). stop ends the goroutine and waits for it; it
+// must be called before the buffers are used again.
+func prefetchBatches(x, y *tensor.Tensor, order []int, size, steps int, bufs *[3][2]batchBuffers) (<-chan batch, func()) {
+	for i := range bufs {
+		for j := range bufs[i] {
+			if bufs[i][j] == nil {
+				bufs[i][j] = batchBuffers{}
+			}
+		}
+	}
+	ch := make(chan batch, 1)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for s := 0; s < steps; s++ {
+			idx := order[s*size : min((s+1)*size, len(order))]
+			var b batch
+			b.x, b.err = bufs[s%3][0].gather(x, idx)
+			if b.err == nil {
+				b.y, b.err = bufs[s%3][1].gather(y, idx)
+			}
+			select {
+			case ch <- b:
+			case <-done:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
+	}
 }

@@ -145,7 +145,7 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 		}
 	}
 	var last Logs
-	xbuf, ybuf := batchBuffers{}, batchBuffers{}
+	var bufs [3][2]batchBuffers
 	for epoch := c.initEpoch; epoch < c.initEpoch+c.epochs && !m.stop; epoch++ {
 		for _, cb := range c.callbacks {
 			if err := cb.OnEpochBegin(m, epoch); err != nil {
@@ -164,28 +164,38 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 		}
 		sums := make([]float64, len(names))
 		seen := 0
+		batches, stop := prefetchBatches(x, y, order, c.batchSize, steps, &bufs)
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
+				stop()
 				return hist, err
 			}
-			idx := order[s*c.batchSize : min((s+1)*c.batchSize, len(order))]
-			vals, err := m.trainBatch(ctx, x, y, idx, xbuf, ybuf)
+			b := <-batches
+			if b.err != nil {
+				stop()
+				return hist, b.err
+			}
+			vals, err := m.trainBatch(ctx, b.x, b.y)
 			if err != nil {
+				stop()
 				return hist, err
 			}
-			seen += len(idx)
+			n := b.x.Dim(0)
+			seen += n
 			logs := Logs{}
 			for i, v := range vals {
-				sums[i] += v * float64(len(idx))
+				sums[i] += v * float64(n)
 				logs[names[i]] = sums[i] / float64(seen)
 			}
 			prog.batch(s+1, logs, names)
 			for _, cb := range c.callbacks {
 				if err := cb.OnBatchEnd(m, s, logs); err != nil {
+					stop()
 					return hist, err
 				}
 			}
 		}
+		stop()
 		logs := Logs{}
 		for i, n := range names {
 			logs[n] = sums[i] / float64(seen)
@@ -218,17 +228,9 @@ func (m *Functional) Fit(ctx context.Context, x, y *tensor.Tensor, opts ...FitOp
 	return hist, nil
 }
 
-// trainBatch runs one training step on examples idx and returns the loss
-// and metrics of the batch (before the update).
-func (m *Functional) trainBatch(ctx context.Context, x, y *tensor.Tensor, idx []int, xbuf, ybuf batchBuffers) ([]float64, error) {
-	xb, err := xbuf.gather(x, idx)
-	if err != nil {
-		return nil, err
-	}
-	yb, err := ybuf.gather(y, idx)
-	if err != nil {
-		return nil, err
-	}
+// trainBatch runs one training step on a batch and returns the loss and
+// metrics of the batch (before the update).
+func (m *Functional) trainBatch(ctx context.Context, xb, yb *tensor.Tensor) ([]float64, error) {
 	out, err := m.runSession(ctx, map[string]*tensor.Tensor{m.run.x: xb, m.run.y: yb}, m.run.trainFetch, []string{m.run.train})
 	if err != nil {
 		return nil, fmt.Errorf("keras: training step: %w", err)

@@ -7,11 +7,13 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tfhub-go/tfhub/tensor"
 )
@@ -307,4 +309,52 @@ func FuzzReadHistory(f *testing.F) {
 			t.Fatalf("reading back: %v", err)
 		}
 	})
+}
+
+// TestPrefetchBatches checks the batch prefetcher: batches come in order
+// with the rows of gatherRows, a batch stays intact while the next two
+// are prepared, and stop ends the producer early without blocking.
+func TestPrefetchBatches(t *testing.T) {
+	n := 103
+	xv := make([]float32, n*3)
+	for i := range xv {
+		xv[i] = float32(i)
+	}
+	yv := make([]int32, n)
+	for i := range yv {
+		yv[i] = int32(i)
+	}
+	x, y := tensor.New(xv, n, 3), tensor.New(yv, n)
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	const size = 10
+	steps := (n + size - 1) / size
+	var bufs [3][2]batchBuffers
+	ch, stop := prefetchBatches(x, y, order, size, steps, &bufs)
+	for s := 0; s < steps; s++ {
+		b := <-ch
+		if b.err != nil {
+			t.Fatal(b.err)
+		}
+		idx := order[s*size : min((s+1)*size, n)]
+		wantX, _ := gatherRows(x, idx)
+		wantY, _ := gatherRows(y, idx)
+		if err := tensor.Diff(b.x, wantX, 0, 0); err != nil {
+			t.Fatalf("step %d x: %v", s, err)
+		}
+		if err := tensor.Diff(b.y, wantY, 0, 0); err != nil {
+			t.Fatalf("step %d y: %v", s, err)
+		}
+		// The producer prepares the next batches meanwhile; this one
+		// must stay intact until the next is received.
+		time.Sleep(time.Millisecond)
+		if err := tensor.Diff(b.x, wantX, 0, 0); err != nil {
+			t.Fatalf("step %d's batch changed while later ones were prepared: %v", s, err)
+		}
+	}
+	stop()
+	// Stopping before the end returns.
+	ch, stop = prefetchBatches(x, y, order, size, steps, &bufs)
+	<-ch
+	stop()
+	stop()
 }
