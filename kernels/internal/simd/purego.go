@@ -61,13 +61,10 @@ func goScalar(f func(x, s float32) float32) func(dst, a *float32, n int, s float
 
 // clamp1 is the scalar clamp: NaN stays NaN.
 func clamp1(v, lo, hi float32) float32 {
-	if v < lo {
-		v = lo
+	if v != v {
+		return v // NaN
 	}
-	if v > hi {
-		v = hi
-	}
-	return v
+	return min(max(v, lo), hi)
 }
 
 func goClamp(dst, a *float32, n int, lo, hi float32) {
@@ -136,15 +133,21 @@ func goDwPixels(out, x, w *float32, ch, c0, c1 int, offs *int, ntaps, npix, xste
 	if scaled {
 		s = unsafe.Slice(scale, ch)
 	}
+	// Tap offsets as pairs, and the pixel's input and output windows as
+	// slices, so that the inner loops index without recomputing bounds.
+	pairs := make([][2]int, ntaps)
+	for t := range pairs {
+		pairs[t] = [2]int{taps[2*t], taps[2*t+1]}
+	}
 	for p := 0; p < npix; p++ {
 		o := os[p*ch : (p+1)*ch]
-		xb := p * xstep
+		xp := xs[p*xstep:]
 		c := c0
 		for ; c+8 <= c1; c += 8 {
 			var a0, a1, a2, a3, a4, a5, a6, a7 float32
-			for t := 0; t < ntaps; t++ {
-				xi := xs[xb+taps[2*t]+c : xb+taps[2*t]+c+8 : xb+taps[2*t]+c+8]
-				wi := ws[taps[2*t+1]+c : taps[2*t+1]+c+8 : taps[2*t+1]+c+8]
+			for _, t := range pairs {
+				xi := xp[t[0]+c : t[0]+c+8 : t[0]+c+8]
+				wi := ws[t[1]+c : t[1]+c+8 : t[1]+c+8]
 				a0 += xi[0] * wi[0]
 				a1 += xi[1] * wi[1]
 				a2 += xi[2] * wi[2]
@@ -154,18 +157,21 @@ func goDwPixels(out, x, w *float32, ch, c0, c1 int, offs *int, ntaps, npix, xste
 				a6 += xi[6] * wi[6]
 				a7 += xi[7] * wi[7]
 			}
-			acc := [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
-			for j, v := range acc {
-				if scaled {
-					v *= s[c+j]
+			oo := o[c : c+8 : c+8]
+			oo[0], oo[1], oo[2], oo[3], oo[4], oo[5], oo[6], oo[7] = a0, a1, a2, a3, a4, a5, a6, a7
+			if scaled {
+				for j := range oo {
+					oo[j] *= s[c+j]
 				}
-				o[c+j] = clamp1(v+b[c+j], lo, hi)
+			}
+			for j := range oo {
+				oo[j] = clamp1(oo[j]+b[c+j], lo, hi)
 			}
 		}
 		for ; c < c1; c++ {
 			var a float32
-			for t := 0; t < ntaps; t++ {
-				a += xs[xb+taps[2*t]+c] * ws[taps[2*t+1]+c]
+			for _, t := range pairs {
+				a += xp[t[0]+c] * ws[t[1]+c]
 			}
 			if scaled {
 				a *= s[c]
