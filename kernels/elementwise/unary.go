@@ -6,6 +6,7 @@ import (
 	"math/cmplx"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -190,6 +191,17 @@ func floatUnary[T floatT](ctx context.Context, name string, op unOp, x *tensor.T
 
 // fastF32 returns the slice loop of op for float32, if it has one.
 func fastF32(op unOp) func(dst, src []float32) {
+	if simd.Path() != "purego" {
+		// AVX-512 / AVX2 polynomials (within 2 ulp of float64 math).
+		switch op {
+		case uExp:
+			return simd.Exp
+		case uSigmoid:
+			return simd.Sigmoid
+		case uTanh:
+			return simd.Tanh
+		}
+	}
 	switch op {
 	case uExp:
 		return expF32

@@ -63,7 +63,7 @@ func refConvNHWC(x, f *tensor.Tensor, stride int, same, depthwise bool) *tensor.
 
 // TestKernelsOnEveryPath runs the GEMM- and SIMD-backed kernels (Conv2D,
 // DepthwiseConv2dNative, the fused ops, MatMul with transposes, Relu6,
-// BiasAdd, AddV2) under every GEMM path and every SIMD path this machine
+// Softmax, Exp, Tanh, Sigmoid, BiasAdd) under every GEMM path and every SIMD path this machine
 // supports, at odd sizes, against straightforward references.
 func TestKernelsOnEveryPath(t *testing.T) {
 	for _, gp := range gemm.Paths() {
@@ -143,6 +143,39 @@ func TestKernelsOnEveryPath(t *testing.T) {
 				for i, v := range scaled(x.Float32s(), 8) {
 					if w := float32(math.Min(6, math.Max(0, float64(v)))); six.Float32s()[i] != w {
 						t.Fatalf("Relu6 [%d] = %v, want %v", i, six.Float32s()[i], w)
+					}
+				}
+				// Softmax and the exp-based activations, within a few ulp of
+				// float64 math.
+				sx := tensor.New(scaled(x.Float32s(), 5), 3, 1027)
+				sm := run(t, "Softmax", nil, sx)[0].Float32s()
+				for row := 0; row < 3; row++ {
+					v := sx.Float32s()[row*1027 : (row+1)*1027]
+					mx := math.Inf(-1)
+					for _, e := range v {
+						mx = math.Max(mx, float64(e))
+					}
+					var sum float64
+					for _, e := range v {
+						sum += math.Exp(float64(e) - mx)
+					}
+					for i, e := range v {
+						w := math.Exp(float64(e)-mx) / sum
+						if g := float64(sm[row*1027+i]); math.Abs(g-w) > 1e-6*w+1e-12 {
+							t.Fatalf("Softmax [%d,%d] = %v, want %v", row, i, g, w)
+						}
+					}
+				}
+				for _, u := range []struct {
+					op  string
+					ref func(float64) float64
+				}{{"Exp", math.Exp}, {"Tanh", math.Tanh}, {"Sigmoid", func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }}} {
+					got := run(t, u.op, nil, sx)[0].Float32s()
+					for i, v := range sx.Float32s() {
+						w := u.ref(float64(v))
+						if g := float64(got[i]); math.Abs(g-w) > 4e-7*math.Abs(w)+1e-30 {
+							t.Fatalf("%s(%v) = %v, want %v", u.op, v, g, w)
+						}
 					}
 				}
 				b := randF32(r, 1027)

@@ -36,6 +36,7 @@ type impl struct {
 	biasClamp [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32) // plain, scaled
 	dwRow     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32)
 	adam      func(wOut, mOut, vOut, w, m, v, g *float32, n int, c1, c2, alpha, eps float32)
+	unary     [3]func(dst, a *float32, n int) // exp, sigmoid, tanh
 }
 
 var (

@@ -13,6 +13,7 @@ var avx2Impl = &impl{
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){biasClampAVX2, scaleBiasClampAVX2},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){dwRowAVX2, dwRowScaleAVX2},
 	adam:      adamAVX2,
+	unary:     [3]func(dst, a *float32, n int){expAVX2, sigmoidAVX2, tanhAVX2},
 }
 
 var avx512Impl = &impl{
@@ -24,6 +25,7 @@ var avx512Impl = &impl{
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){biasClampAVX512, scaleBiasClampAVX512},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){dwRowAVX512, dwRowScaleAVX512},
 	adam:      adamAVX512,
+	unary:     [3]func(dst, a *float32, n int){expAVX512, sigmoidAVX512, tanhAVX512},
 }
 
 // asmImpls returns the assembly paths the CPU supports, fastest first.

@@ -62,6 +62,15 @@ func dwRowScaleAVX2(out *float32, x *float32, w *float32, ch int, offs *int, nta
 // v' = v + (g*g-v)*c2, w' = w - (m'*alpha)/(sqrt(v')+eps), rounding each operation.
 func adamAVX2(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)
 
+// expAVX2 sets dst[i] = exp(a[i]) (relative error below 2e-7; results under 2^-126 flush to zero) for i < n&^7.
+func expAVX2(dst *float32, a *float32, n int)
+
+// sigmoidAVX2 sets dst[i] = 1/(1+exp(-a[i])) for i < n&^7.
+func sigmoidAVX2(dst *float32, a *float32, n int)
+
+// tanhAVX2 sets dst[i] = tanh(a[i]) (an odd polynomial below 0.25 in magnitude, (1-t)/(1+t) with t = exp(-2|x|) above) for i < n&^7.
+func tanhAVX2(dst *float32, a *float32, n int)
+
 // addAVX512 sets dst[i] = a[i] + b[i] for i < n.
 func addAVX512(dst *float32, a *float32, b *float32, n int)
 
@@ -119,3 +128,12 @@ func dwRowScaleAVX512(out *float32, x *float32, w *float32, ch int, offs *int, n
 // adamAVX512 computes one Adam step for i < n: m' = m + (g-m)*c1,
 // v' = v + (g*g-v)*c2, w' = w - (m'*alpha)/(sqrt(v')+eps), rounding each operation.
 func adamAVX512(wOut *float32, mOut *float32, vOut *float32, w *float32, m *float32, v *float32, grad *float32, n int, c1 float32, c2 float32, alpha float32, eps float32)
+
+// expAVX512 sets dst[i] = exp(a[i]) (relative error below 2e-7; results under 2^-126 flush to zero) for i < n.
+func expAVX512(dst *float32, a *float32, n int)
+
+// sigmoidAVX512 sets dst[i] = 1/(1+exp(-a[i])) for i < n.
+func sigmoidAVX512(dst *float32, a *float32, n int)
+
+// tanhAVX512 sets dst[i] = tanh(a[i]) (an odd polynomial below 0.25 in magnitude, (1-t)/(1+t) with t = exp(-2|x|) above) for i < n.
+func tanhAVX512(dst *float32, a *float32, n int)

@@ -27,6 +27,20 @@ var goImpl = &impl{
 	biasClamp: [2]func(y *float32, rows, ch int, scale, bias *float32, lo, hi float32){goBiasClamp(false), goBiasClamp(true)},
 	dwRow:     [2]func(out, x, w *float32, ch int, offs *int, ntaps, npix, xstep int, scale, bias *float32, lo, hi float32){goDwRow(false), goDwRow(true)},
 	adam:      goAdam,
+	unary: [3]func(dst, a *float32, n int){
+		goUnary(func(v float32) float32 { return float32(math.Exp(float64(v))) }),
+		goUnary(func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }),
+		goUnary(func(v float32) float32 { return float32(math.Tanh(float64(v))) }),
+	},
+}
+
+func goUnary(f func(float32) float32) func(dst, a *float32, n int) {
+	return func(dst, a *float32, n int) {
+		d, x := unsafe.Slice(dst, n), unsafe.Slice(a, n)
+		for i, v := range x {
+			d[i] = f(v)
+		}
+	}
 }
 
 func goAdam(wOut, mOut, vOut, w, m, v, g *float32, n int, c1, c2, alpha, eps float32) {

@@ -170,3 +170,32 @@ func Adam(wOut, mOut, vOut, w, m, v, g []float32, c1, c2, alpha, eps float32) {
 		goImpl.adam(&wOut[r], &mOut[r], &vOut[r], &w[r], &m[r], &v[r], &g[r], n-r, c1, c2, alpha, eps)
 	}
 }
+
+// Exp sets dst[i] = exp(src[i]). The assembly paths use a polynomial
+// (relative error below 2e-7 against float64 math, NaN kept, +Inf from
+// about 88.37 up, 0 below about -87.3 where the exact result would be a
+// subnormal); the pure-Go path rounds math.Exp.
+func Exp(dst, src []float32) { unary(0, dst, src) }
+
+// Sigmoid sets dst[i] = 1/(1+exp(-src[i])), with Exp's accuracy.
+func Sigmoid(dst, src []float32) { unary(1, dst, src) }
+
+// Tanh sets dst[i] = tanh(src[i]): an odd polynomial below 0.25 in
+// magnitude, (1-t)/(1+t) with t = exp(-2|x|) above (relative error below
+// 4e-7 against float64 math).
+func Tanh(dst, src []float32) { unary(2, dst, src) }
+
+func unary(op int, dst, src []float32) {
+	n := len(dst)
+	if len(src) != n {
+		panic(fmt.Sprintf("simd: lengths %d, %d differ", n, len(src)))
+	}
+	if n == 0 {
+		return
+	}
+	k := active.Load()
+	k.unary[op](&dst[0], &src[0], n)
+	if r := k.done(n); r < n {
+		goImpl.unary[op](&dst[r], &src[r], n-r)
+	}
+}

@@ -261,3 +261,54 @@ func TestAdam(t *testing.T) {
 		}
 	})
 }
+
+// TestTranscendental checks Exp, Sigmoid and Tanh against float64 math on
+// a dense sweep, at the edges and on special values, on every path.
+func TestTranscendental(t *testing.T) {
+	var xs []float32
+	for v := -100.0; v <= 100; v += 0.0137 {
+		xs = append(xs, float32(v))
+	}
+	for v := -1.0; v <= 1; v += 0.000731 {
+		xs = append(xs, float32(v))
+	}
+	inf := float32(math.Inf(1))
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, 88.3, -87, -87.3, -88, -89, 89, 0.25, -0.25, 0.2499, inf, -inf, float32(math.NaN()))
+	fns := []struct {
+		name string
+		f    func(dst, src []float32)
+		ref  func(float64) float64
+		tol  float64
+	}{
+		{"Exp", Exp, math.Exp, 2e-7},
+		{"Sigmoid", Sigmoid, func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, 3e-7},
+		{"Tanh", Tanh, math.Tanh, 4e-7},
+	}
+	eachPath(t, func(t testing.TB) {
+		for _, fn := range fns {
+			dst := make([]float32, len(xs))
+			fn.f(dst, xs)
+			for i, x := range xs {
+				want := fn.ref(float64(x))
+				got := float64(dst[i])
+				if math.IsNaN(want) != math.IsNaN(got) {
+					t.Fatalf("%s(%v) = %v, want %v", fn.name, x, got, want)
+				}
+				if math.IsNaN(want) {
+					continue
+				}
+				if fn.name == "Exp" && (want > 2.3e38 || want < 1.2e-38) {
+					// Documented edges: overflow from about 88.37, flush to
+					// zero below 2^-126.
+					if want > 2.3e38 && !(got > 2.3e38) || want < 1.2e-38 && got > 1.2e-38 {
+						t.Fatalf("Exp(%v) = %v, want about %v", x, got, want)
+					}
+					continue
+				}
+				if d := math.Abs(got - want); d > fn.tol*math.Abs(want) && d > 1e-38 {
+					t.Fatalf("%s(%v) = %v, want %v (relative error %.3g)", fn.name, x, got, want, d/math.Abs(want))
+				}
+			}
+		}
+	})
+}

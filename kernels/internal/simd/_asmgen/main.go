@@ -14,6 +14,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -37,6 +38,32 @@ var (
 )
 
 func (s isa) width() int { return 4 * s.lanes }
+
+// Bitwise operations: the float forms need AVX512DQ on zmm, the integer
+// forms only AVX512F.
+func (s isa) xor(a, b, d VecPhysical) {
+	if s.masked {
+		VPXORD(a, b, d)
+	} else {
+		VXORPS(a, b, d)
+	}
+}
+
+func (s isa) and(a, b, d VecPhysical) {
+	if s.masked {
+		VPANDD(a, b, d)
+	} else {
+		VANDPS(a, b, d)
+	}
+}
+
+func (s isa) or(a, b, d VecPhysical) {
+	if s.masked {
+		VPORD(a, b, d)
+	} else {
+		VORPS(a, b, d)
+	}
+}
 
 func (s isa) zero(r VecPhysical) {
 	if s.masked {
@@ -110,6 +137,9 @@ func main() {
 		genDepthwise(s, false)
 		genDepthwise(s, true)
 		genAdam(s)
+		genTranscendental(s, "exp")
+		genTranscendental(s, "sigmoid")
+		genTranscendental(s, "tanh")
 	}
 	Generate()
 }
@@ -481,6 +511,151 @@ func genAdam(s isa) {
 		step(K1)
 	}
 	Label("adamdone")
+	VZEROUPPER()
+	RET()
+}
+
+// constants of the transcendental routines, as RODATA.
+var constMem = map[string]Mem{}
+
+func constF32(name string, v float32) Mem {
+	return constBits(name, math.Float32bits(v))
+}
+
+func constBits(name string, bits uint32) Mem {
+	if m, ok := constMem[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	DATA(0, U32(bits))
+	constMem[name] = m
+	return m
+}
+
+// bc broadcasts a constant into r.
+func bc(m Mem, r VecPhysical) { VBROADCASTSS(m, r) }
+
+// genExpCore sets e = exp(x) for the vector x (x is clobbered), using
+// tmp registers t0..t2: x is clamped to [-88, 88.8]; n = round(x*log2(e));
+// r = x - n*ln2 (in two parts); e^r by its Taylor polynomial of degree 7
+// on |r| <= ln2/2 (relative error below 1.2e-7); 2^n built in the
+// exponent field (n = -127 gives 0: results below 2^-126 flush to zero;
+// n = 128 gives +Inf: inputs above about 88.37 overflow). NaN stays NaN.
+func genExpCore(s isa, x, e, t0, t1, t2 VecPhysical) {
+	bc(constF32("expXMin", -88), t0)
+	VMAXPS(x, t0, x)
+	bc(constF32("expXMax", 88.8), t0)
+	VMINPS(x, t0, x)
+	bc(constF32("expLog2e", float32(math.Log2E)), t0)
+	VMULPS(t0, x, t1) // t1 = x*log2e
+	if s.masked {
+		VRNDSCALEPS(U8(0), t1, t1) // round to nearest even
+	} else {
+		VROUNDPS(U8(0), t1, t1)
+	}
+	bc(constF32("expLn2Hi", 0.693359375), t0)
+	VFNMADD231PS(t0, t1, x) // x -= n*ln2hi
+	bc(constF32("expLn2Lo", -2.12194440e-4), t0)
+	VFNMADD231PS(t0, t1, x) // x -= n*ln2lo: x is now r
+	// Horner: p = 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r(1/720 + r/5040))))))
+	coef := []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1}
+	bc(constF32("expC7", float32(coef[0])), e)
+	for i, c := range coef[1:] {
+		bc(constF32(fmt.Sprintf("expC%d", 6-i), float32(c)), t0)
+		VFMADD213PS(t0, x, e) // e = e*r + c
+	}
+	// 2^n: (n + 127) << 23.
+	VCVTPS2DQ(t1, t1)
+	bc(constBits("expBias", 127), t0)
+	VPADDD(t0, t1, t1)
+	VPSLLD(U8(23), t1, t1)
+	VMULPS(t1, e, e)
+}
+
+// genTranscendental writes exp, sigmoid (1/(1+exp(-x))) or tanh over n
+// elements.
+func genTranscendental(s isa, base string) {
+	name := base + s.suffix
+	TEXT(name, NOSPLIT, "func(dst, a *float32, n int)")
+	span := "i < n"
+	if !s.masked {
+		span = "i < n&^7"
+	}
+	what := map[string]string{
+		"exp":     "dst[i] = exp(a[i]) (relative error below 2e-7; results under 2^-126 flush to zero)",
+		"sigmoid": "dst[i] = 1/(1+exp(-a[i]))",
+		"tanh":    "dst[i] = tanh(a[i]) (an odd polynomial below 0.25 in magnitude, (1-t)/(1+t) with t = exp(-2|x|) above)",
+	}[base]
+	Doc(fmt.Sprintf("%s sets %s for %s.", name, what, span))
+	dst := Load(Param("dst"), GP64())
+	a := Load(Param("a"), GP64())
+	n := Load(Param("n"), GP64())
+	x, e, t0, t1, t2, t3, t4 := s.regs[0], s.regs[1], s.regs[2], s.regs[3], s.regs[4], s.regs[5], s.regs[6]
+	body := func(k Op) {
+		load(Mem{Base: a}, x, k)
+		switch base {
+		case "exp":
+			genExpCore(s, x, e, t0, t1, t2)
+		case "sigmoid":
+			bc(constBits("signBit", 0x80000000), t0)
+			s.xor(t0, x, x) // -x
+			genExpCore(s, x, e, t0, t1, t2)
+			bc(constF32("one", 1), t0)
+			VADDPS(t0, e, e)
+			VDIVPS(e, t0, e) // 1/(1+exp(-x))
+		case "tanh":
+			// t3 = |x|, t4 = sign(x); x becomes -2|x| for exp.
+			bc(constBits("absMask", 0x7fffffff), t0)
+			s.and(t0, x, t3)
+			s.xor(t3, x, t4)
+			bc(constF32("minusTwo", -2), t0)
+			VMULPS(t0, t3, x)
+			genExpCore(s, x, e, t0, t1, t2) // e = exp(-2|x|)
+			bc(constF32("one", 1), t0)
+			VSUBPS(e, t0, t1) // 1 - t
+			VADDPS(t0, e, e)  // 1 + t
+			VDIVPS(e, t1, e)  // (1-t)/(1+t)
+			s.or(t4, e, e)    // with the sign of x
+			// Small |x|: x*(1 + u(-1/3 + u(2/15 + u(-17/315 + u*62/2835)))), u = x*x.
+			load(Mem{Base: a}, x, k)
+			VMULPS(x, x, t1) // u
+			bc(constF32("tanhC9", 62.0/2835), t2)
+			for _, c := range []struct {
+				name string
+				v    float64
+			}{{"tanhC7", -17.0 / 315}, {"tanhC5", 2.0 / 15}, {"tanhC3", -1.0 / 3}, {"one", 1}} {
+				bc(constF32(c.name, float32(c.v)), t0)
+				VFMADD213PS(t0, t1, t2)
+			}
+			VMULPS(x, t2, t2)
+			bc(constF32("tanhSmall", 0.25), t0)
+			if s.masked {
+				VCMPPS(U8(1), t0, t3, K2) // |x| < 0.25 (ordered: NaN false)
+				VMOVAPS(t2, K2, e)
+			} else {
+				VCMPPS(U8(1), t0, t3, t1)
+				VBLENDVPS(t1, t2, e, e)
+			}
+		}
+		out := e
+		store(out, Mem{Base: dst}, k)
+	}
+	Label(base + "loop")
+	CMPQ(n, U32(s.lanes))
+	JL(LabelRef(base + "tail"))
+	body(nil)
+	ADDQ(U32(s.width()), a)
+	ADDQ(U32(s.width()), dst)
+	SUBQ(U32(s.lanes), n)
+	JMP(LabelRef(base + "loop"))
+	Label(base + "tail")
+	if s.masked {
+		TESTQ(n, n)
+		JE(LabelRef(base + "done"))
+		maskFromCount(n, K1)
+		body(K1)
+	}
+	Label(base + "done")
 	VZEROUPPER()
 	RET()
 }
