@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -125,7 +126,7 @@ func (l *Library) check() error {
 	return nil
 }
 
-func (l *Library) instantiate(fn *tfpb.NameAttrList) (*instFunc, error) {
+func (l *Library) instantiate(ctx context.Context, fn *tfpb.NameAttrList) (*instFunc, error) {
 	keyBytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(fn)
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func (l *Library) instantiate(fn *tfpb.NameAttrList) (*instFunc, error) {
 	if ok {
 		return f, nil
 	}
-	f, err = l.build(fn)
+	f, err = l.build(ctx, fn)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiating function %s: %w", fn.GetName(), err)
 	}
@@ -270,7 +271,7 @@ func (l *Library) outputIndex(nd *tfpb.NodeDef, argName string, idx int) (int, e
 }
 
 // build instantiates a function body as a graph and plans it.
-func (l *Library) build(fn *tfpb.NameAttrList) (*instFunc, error) {
+func (l *Library) build(ctx context.Context, fn *tfpb.NameAttrList) (*instFunc, error) {
 	fd, ok := l.funcs[fn.GetName()]
 	if !ok {
 		return nil, fmt.Errorf("%w: function %q is not in the library", ErrNotFound, fn.GetName())
@@ -371,7 +372,7 @@ func (l *Library) build(fn *tfpb.NameAttrList) (*instFunc, error) {
 	}
 	targets = dedupe(targets)
 	if l.optimize {
-		if od, st := optimizeDefs(defs, nodeNames(feeds), nodeNames(fetches, targets), l.env, l); st.changed() {
+		if od, st := optimizeDefs(ctx, defs, nodeNames(feeds), nodeNames(fetches, targets), l.env, l); st.changed() {
 			if g, err := compileGraph(od, l); err == nil {
 				if p, err := g.newPlan(feeds, fetches, targets); err == nil {
 					p.stats = st

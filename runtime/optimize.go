@@ -70,6 +70,7 @@ func optimizerDisabled(o Options) bool {
 // every node that is fetched or run as a target: a fused node takes the
 // name of the last node it replaces. Only float32 nodes are fused.
 type optimizer struct {
+	ctx   context.Context // of the call that plans: folding stops when it ends
 	defs  []*tfpb.NodeDef
 	fed   map[string]bool
 	keep  map[string]bool
@@ -91,8 +92,8 @@ type use struct{ n, in int }
 // changed; the NodeDefs of unchanged nodes are shared, never modified).
 // fed and keep hold node names: fed ones are fed, kept ones fetched or
 // run as targets.
-func optimizeDefs(defs []*tfpb.NodeDef, fed, keep map[string]bool, env kernels.Env, lib *Library) ([]*tfpb.NodeDef, OptimizeStats) {
-	o := &optimizer{defs: defs, fed: fed, keep: keep, env: env, lib: lib}
+func optimizeDefs(ctx context.Context, defs []*tfpb.NodeDef, fed, keep map[string]bool, env kernels.Env, lib *Library) ([]*tfpb.NodeDef, OptimizeStats) {
+	o := &optimizer{ctx: ctx, defs: defs, fed: fed, keep: keep, env: env, lib: lib}
 	o.index()
 	o.fold()
 	o.index()
@@ -287,6 +288,9 @@ func (o *optimizer) fold() {
 	changed := false
 	out := o.defs
 	for _, i := range o.topoOrder() {
+		if o.ctx.Err() != nil {
+			return // planning was canceled; what is folded so far is valid
+		}
 		d := out[i]
 		if !o.live[i] || !o.foldable(d) {
 			continue
@@ -318,7 +322,7 @@ func (o *optimizer) evaluate(d *tfpb.NodeDef) (*tensor.Tensor, bool) {
 	for i, in := range d.GetInput() {
 		ins[i], _ = o.constInput(in)
 	}
-	c := kernels.NewContext(context.Background(), defNode{d}, ins, nil, o.env)
+	c := kernels.NewContext(o.ctx, defNode{d}, ins, nil, o.env)
 	if err := safeRun(kd.Fn, c); err != nil {
 		return nil, false
 	}

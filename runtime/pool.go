@@ -86,7 +86,7 @@ type execAlloc struct {
 }
 
 func newExecAlloc(p *bufferPool) *execAlloc {
-	return &execAlloc{pool: p, bufs: map[unsafe.Pointer]*pooled{}}
+	return &execAlloc{pool: p} // bufs is made on the first allocation
 }
 
 // Float32s implements kernels.Allocator.
@@ -97,6 +97,9 @@ func (a *execAlloc) Float32s(n int) []float32 {
 		return make([]float32, n)
 	}
 	b := a.pool.get(n)
+	if a.bufs == nil {
+		a.bufs = map[unsafe.Pointer]*pooled{}
+	}
 	a.bufs[unsafe.Pointer(&b[0])] = &pooled{buf: b}
 	return b
 }
@@ -142,7 +145,10 @@ func (a *execAlloc) lookup(t *tensor.Tensor) *pooled {
 		return nil
 	}
 	a.mu.Lock()
-	p := a.bufs[unsafe.Pointer(&d[0])]
+	var p *pooled
+	if a.bufs != nil {
+		p = a.bufs[unsafe.Pointer(&d[0])]
+	}
 	a.mu.Unlock()
 	return p
 }

@@ -142,7 +142,7 @@ func (s *Session) Run(ctx context.Context, feeds map[string]*tensor.Tensor, fetc
 		p = v.(*plan)
 	} else {
 		var err error
-		p, err = s.newPlan(names, fetches, targets)
+		p, err = s.newPlan(ctx, names, fetches, targets)
 		if err != nil {
 			return nil, err
 		}
@@ -154,9 +154,9 @@ func (s *Session) Run(ctx context.Context, feeds map[string]*tensor.Tensor, fetc
 // newPlan plans a run on the graph optimized for these feeds and
 // fetches, or on the graph itself when the optimizer is off or changes
 // nothing.
-func (s *Session) newPlan(feeds, fetches, targets []string) (*plan, error) {
+func (s *Session) newPlan(ctx context.Context, feeds, fetches, targets []string) (*plan, error) {
 	if s.lib.optimize {
-		od, st := optimizeDefs(s.def.GetNode(), nodeNames(feeds), nodeNames(fetches, targets), s.env, s.lib)
+		od, st := optimizeDefs(ctx, s.def.GetNode(), nodeNames(feeds), nodeNames(fetches, targets), s.env, s.lib)
 		if st.changed() {
 			if g, err := compileGraph(od, s.lib); err == nil {
 				if p, err := g.newPlan(feeds, fetches, targets); err == nil {
@@ -205,7 +205,7 @@ func (e *callEnv) CallFunction(ctx context.Context, fn *tfpb.NameAttrList, input
 	if depth >= e.s.opts.MaxCallDepth {
 		return nil, fmt.Errorf("%w: function %s: nested calls deeper than %d (MaxCallDepth)", kernels.ErrLimit, fn.GetName(), e.s.opts.MaxCallDepth)
 	}
-	f, err := e.s.lib.instantiate(fn)
+	f, err := e.s.lib.instantiate(ctx, fn)
 	if err != nil {
 		return nil, err
 	}
