@@ -63,7 +63,7 @@ func refConvNHWC(x, f *tensor.Tensor, stride int, same, depthwise bool) *tensor.
 
 // TestKernelsOnEveryPath runs the GEMM- and SIMD-backed kernels (Conv2D,
 // DepthwiseConv2dNative, the fused ops, MatMul with transposes, Relu6,
-// Softmax, Exp, Tanh, Sigmoid, BiasAdd) under every GEMM path and every SIMD path this machine
+// Softmax, Exp, Tanh, Sigmoid, MaxPool, BiasAdd) under every GEMM path and every SIMD path this machine
 // supports, at odd sizes, against straightforward references.
 func TestKernelsOnEveryPath(t *testing.T) {
 	for _, gp := range gemm.Paths() {
@@ -175,6 +175,24 @@ func TestKernelsOnEveryPath(t *testing.T) {
 						w := u.ref(float64(v))
 						if g := float64(got[i]); math.Abs(g-w) > 4e-7*math.Abs(w)+1e-30 {
 							t.Fatalf("%s(%v) = %v, want %v", u.op, v, g, w)
+						}
+					}
+				}
+				// MaxPool 3x3 stride 2 VALID, channels a multiple of 8 and not.
+				for _, ch := range []int{16, 13} {
+					px := randF32(r, 2, 9, 9, ch)
+					got := run(t, "MaxPool", attrs{"ksize": []int{1, 3, 3, 1}, "strides": []int{1, 2, 2, 1}, "padding": "VALID"}, px)[0].Float32s()
+					v := px.Float32s()
+					for i := range got {
+						c, ox, oy, b := i%ch, i/ch%4, i/ch/4%4, i/ch/16
+						w := float32(math.Inf(-1))
+						for ky := 0; ky < 3; ky++ {
+							for kx := 0; kx < 3; kx++ {
+								w = max(w, v[((b*9+oy*2+ky)*9+ox*2+kx)*ch+c])
+							}
+						}
+						if got[i] != w {
+							t.Fatalf("MaxPool ch=%d [%d] = %v, want %v", ch, i, got[i], w)
 						}
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/simd"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -264,6 +265,10 @@ func poolRun[T realT](c *kernels.Context, p *pool, kind poolKind, xt *tensor.Ten
 							if first {
 								copy(o, in)
 								first = false
+								continue
+							}
+							if o32, ok := any(o).([]float32); ok && ch >= 8 {
+								simd.Max(o32, o32, any(in).([]float32))
 								continue
 							}
 							for i, v := range in {

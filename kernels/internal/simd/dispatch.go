@@ -29,7 +29,7 @@ type impl struct {
 	lanes  int
 	masked bool
 
-	binary    [4]func(dst, a, b *float32, n int)         // add, sub, mul, div
+	binary    [5]func(dst, a, b *float32, n int)         // add, sub, mul, div, max
 	scalar    [6]func(dst, a *float32, n int, s float32) // a+s, a-s, a*s, a/s, s-a, s/a
 	clamp     func(dst, a *float32, n int, lo, hi float32)
 	cvtInt32  func(dst, a *float32, n int)

@@ -6,7 +6,7 @@ import "golang.org/x/sys/cpu"
 
 var avx2Impl = &impl{
 	name: "avx2", lanes: 8,
-	binary:    [4]func(dst, a, b *float32, n int){addAVX2, subAVX2, mulAVX2, divAVX2},
+	binary:    [5]func(dst, a, b *float32, n int){addAVX2, subAVX2, mulAVX2, divAVX2, maxAVX2},
 	scalar:    [6]func(dst, a *float32, n int, s float32){addScalarAVX2, subScalarAVX2, mulScalarAVX2, divScalarAVX2, scalarSubAVX2, scalarDivAVX2},
 	clamp:     clampAVX2,
 	cvtInt32:  cvtInt32AVX2,
@@ -18,7 +18,7 @@ var avx2Impl = &impl{
 
 var avx512Impl = &impl{
 	name: "avx512", lanes: 16, masked: true,
-	binary:    [4]func(dst, a, b *float32, n int){addAVX512, subAVX512, mulAVX512, divAVX512},
+	binary:    [5]func(dst, a, b *float32, n int){addAVX512, subAVX512, mulAVX512, divAVX512, maxAVX512},
 	scalar:    [6]func(dst, a *float32, n int, s float32){addScalarAVX512, subScalarAVX512, mulScalarAVX512, divScalarAVX512, scalarSubAVX512, scalarDivAVX512},
 	clamp:     clampAVX512,
 	cvtInt32:  cvtInt32AVX512,

@@ -16,6 +16,9 @@ func mulAVX2(dst *float32, a *float32, b *float32, n int)
 // divAVX2 sets dst[i] = a[i] / b[i] for i < n&^7.
 func divAVX2(dst *float32, a *float32, b *float32, n int)
 
+// maxAVX2 sets dst[i] = b[i] if a[i] < b[i], else a[i] for i < n&^7.
+func maxAVX2(dst *float32, a *float32, b *float32, n int)
+
 // addScalarAVX2 sets dst[i] = a[i] + s for i < n&^7.
 func addScalarAVX2(dst *float32, a *float32, n int, s float32)
 
@@ -82,6 +85,9 @@ func mulAVX512(dst *float32, a *float32, b *float32, n int)
 
 // divAVX512 sets dst[i] = a[i] / b[i] for i < n.
 func divAVX512(dst *float32, a *float32, b *float32, n int)
+
+// maxAVX512 sets dst[i] = b[i] if a[i] < b[i], else a[i] for i < n.
+func maxAVX512(dst *float32, a *float32, b *float32, n int)
 
 // addScalarAVX512 sets dst[i] = a[i] + s for i < n.
 func addScalarAVX512(dst *float32, a *float32, n int, s float32)

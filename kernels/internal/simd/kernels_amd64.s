@@ -204,6 +204,56 @@ divtail:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(dst *float32, a *float32, b *float32, n int)
+// Requires: AVX
+TEXT ·maxAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), BX
+
+maxloop4:
+	CMPQ    BX, $0x00000020
+	JL      maxloop1
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS 32(CX), Y2
+	VMOVUPS 32(DX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 64(DX), Y5
+	VMOVUPS 96(CX), Y6
+	VMOVUPS 96(DX), Y7
+	VMAXPS  Y0, Y1, Y0
+	VMAXPS  Y2, Y3, Y2
+	VMAXPS  Y4, Y5, Y4
+	VMAXPS  Y6, Y7, Y6
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y4, 64(AX)
+	VMOVUPS Y6, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	JMP     maxloop4
+
+maxloop1:
+	CMPQ    BX, $0x00000008
+	JL      maxtail
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     maxloop1
+
+maxtail:
+	VZEROUPPER
+	RET
+
 // func addScalarAVX2(dst *float32, a *float32, n int, s float32)
 // Requires: AVX
 TEXT ·addScalarAVX2(SB), NOSPLIT, $0-28
@@ -1563,6 +1613,68 @@ divtail:
 	VMOVUPS   Z0, K1, (AX)
 
 divdone:
+	VZEROUPPER
+	RET
+
+// func maxAVX512(dst *float32, a *float32, b *float32, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·maxAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), BX
+
+maxloop4:
+	CMPQ    BX, $0x00000040
+	JL      maxloop1
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VMOVUPS 64(CX), Z2
+	VMOVUPS 64(DX), Z3
+	VMOVUPS 128(CX), Z4
+	VMOVUPS 128(DX), Z5
+	VMOVUPS 192(CX), Z6
+	VMOVUPS 192(DX), Z7
+	VMAXPS  Z0, Z1, Z0
+	VMAXPS  Z2, Z3, Z2
+	VMAXPS  Z4, Z5, Z4
+	VMAXPS  Z6, Z7, Z6
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z4, 128(AX)
+	VMOVUPS Z6, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	JMP     maxloop4
+
+maxloop1:
+	CMPQ    BX, $0x00000010
+	JL      maxtail
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     maxloop1
+
+maxtail:
+	TESTQ     BX, BX
+	JE        maxdone
+	MOVL      $0x00000001, SI
+	SHLXL     BX, SI, SI
+	DECL      SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMAXPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+maxdone:
 	VZEROUPPER
 	RET
 

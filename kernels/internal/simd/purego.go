@@ -8,11 +8,17 @@ import (
 // goImpl is the pure-Go path; it processes every element.
 var goImpl = &impl{
 	name: "purego", lanes: 1, masked: true,
-	binary: [4]func(dst, a, b *float32, n int){
+	binary: [5]func(dst, a, b *float32, n int){
 		goBinary(func(x, y float32) float32 { return x + y }),
 		goBinary(func(x, y float32) float32 { return x - y }),
 		goBinary(func(x, y float32) float32 { return x * y }),
 		goBinary(func(x, y float32) float32 { return x / y }),
+		goBinary(func(x, y float32) float32 {
+			if x < y {
+				return y
+			}
+			return x
+		}),
 	},
 	scalar: [6]func(dst, a *float32, n int, s float32){
 		goScalar(func(x, s float32) float32 { return x + s }),

@@ -18,6 +18,10 @@ func Mul(dst, a, b []float32) { binary(2, dst, a, b) }
 // Div sets dst[i] = a[i] / b[i].
 func Div(dst, a, b []float32) { binary(3, dst, a, b) }
 
+// Max sets dst[i] = b[i] if a[i] < b[i], else a[i]: a NaN in either keeps
+// a[i] (the running maximum of max pooling keeps its value).
+func Max(dst, a, b []float32) { binary(4, dst, a, b) }
+
 func binary(op int, dst, a, b []float32) {
 	n := len(dst)
 	if len(a) != n || len(b) != n {

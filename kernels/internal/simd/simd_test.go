@@ -69,6 +69,12 @@ func TestBinaryAndScalar(t *testing.T) {
 		{"Sub", Sub, func(a, b float32) float32 { return a - b }},
 		{"Mul", Mul, func(a, b float32) float32 { return a * b }},
 		{"Div", Div, func(a, b float32) float32 { return a / b }},
+		{"Max", Max, func(a, b float32) float32 {
+			if a < b {
+				return b
+			}
+			return a
+		}},
 	}
 	type sc struct {
 		name string

@@ -124,6 +124,8 @@ func main() {
 		genMap(s, "sub", 2, nil, func(in []VecPhysical, _ []VecPhysical) { VSUBPS(in[1], in[0], in[0]) })
 		genMap(s, "mul", 2, nil, func(in []VecPhysical, _ []VecPhysical) { VMULPS(in[1], in[0], in[0]) })
 		genMap(s, "div", 2, nil, func(in []VecPhysical, _ []VecPhysical) { VDIVPS(in[1], in[0], in[0]) })
+		// max: b if a < b, else a (NaN in either keeps a).
+		genMap(s, "max", 2, nil, func(in []VecPhysical, _ []VecPhysical) { VMAXPS(in[0], in[1], in[0]) })
 		genMap(s, "addScalar", 1, []string{"s"}, func(in, sc []VecPhysical) { VADDPS(sc[0], in[0], in[0]) })
 		genMap(s, "subScalar", 1, []string{"s"}, func(in, sc []VecPhysical) { VSUBPS(sc[0], in[0], in[0]) })
 		genMap(s, "mulScalar", 1, []string{"s"}, func(in, sc []VecPhysical) { VMULPS(sc[0], in[0], in[0]) })
@@ -149,6 +151,7 @@ var docs = map[string]string{
 	"sub":       "dst[i] = a[i] - b[i]",
 	"mul":       "dst[i] = a[i] * b[i]",
 	"div":       "dst[i] = a[i] / b[i]",
+	"max":       "dst[i] = b[i] if a[i] < b[i], else a[i]",
 	"addScalar": "dst[i] = a[i] + s",
 	"subScalar": "dst[i] = a[i] - s",
 	"mulScalar": "dst[i] = a[i] * s",
