@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # models.sh: torchvision models (224x224x3, batch 1 by default) in
-# tfhub-go (MobileNetV2 only), PyTorch (eager in channels_last, and
+# tfhub-go, PyTorch (eager in channels_last, and
 # traced+frozen) and ONNX Runtime (onnxruntime-node, full graph
 # optimization), and one training epoch of the MNIST seed model in
 # tfhub-go and PyTorch eager, 2 threads each, with the samples
@@ -18,8 +18,8 @@
 #
 # The ONNX files and onnxruntime-node live in $TFHUB_BENCH_CACHE (default
 # ~/.cache/tfhub-bench). tfhub-go's contender is bench/gobench, built
-# once per run; its MobileNetV2 is the graph of the go test benchmark
-# (internal/benchmodels), with random weights like the torchvision models.
+# once per run; its models are built from the project's ops in
+# internal/benchmodels, with random weights like the torchvision models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,9 +89,7 @@ for r in $(seq "$ROUNDS"); do
 			sample "$m/torch-eager" torch_mnist "$MNIST_DIR" --warmup 1 --runs 1
 			continue
 		fi
-		if [ "$m" = mobilenet_v2 ]; then
-			sample "$m/tfhub-go" gobench_ mobilenet_v2 --batch "$BATCH" --runs "$RUNS"
-		fi
+		sample "$m/tfhub-go" gobench_ "$m" --batch "$BATCH" --runs "$RUNS"
 		sample "$m/torch-eager-cl" torch_ run "$m" --mode eager --batch "$BATCH" --runs "$RUNS"
 		sample "$m/torch-frozen" torch_ run "$m" --mode frozen --batch "$BATCH" --runs "$RUNS"
 		sample "$m/onnxruntime" node bench/ort_bench.js "$CACHE/$m-b$BATCH.onnx" \

@@ -3,13 +3,14 @@
 // "version": ...}, the format of the other contenders (bench/models.py,
 // bench/ort_bench.js).
 //
-//	gobench mobilenet_v2 [--batch 1] [--warmup 5] [--runs 20]
+//	gobench mobilenet_v2|resnet50 [--batch 1] [--warmup 5] [--runs 20]
 //	gobench mnist_epoch [--runs 1] [--warmup 1]
 //	gobench mnist_dir
 //
-// mobilenet_v2 is the MobileNetV2-shaped graph of the go test benchmark
-// (internal/benchmodels: the project's ops, random weights, inference
-// batch norms folded by the load-time optimizer). mnist_epoch trains the
+// mobilenet_v2 and resnet50 are the graphs of internal/benchmodels (the
+// project's ops, random weights, inference batch norms that the load-time
+// optimizer folds into the filters); mobilenet_v2 is also the graph of the
+// go test benchmark. mnist_epoch trains the
 // seed model (flatten, cast/255, dense softmax; Adam, sparse categorical
 // cross-entropy, accuracy) for one epoch on the first 48,000 MNIST
 // training images with batch 32, as Keras does with
@@ -41,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gobench mobilenet_v2|mnist_epoch|mnist_dir [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gobench mobilenet_v2|resnet50|mnist_epoch|mnist_dir [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -54,7 +55,9 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "mobilenet_v2":
-		ms, err = mobileNet(ctx, *batch, *warmup, *runs)
+		ms, err = imageModel(ctx, benchmodels.MobileNetV2, *batch, *warmup, *runs)
+	case "resnet50":
+		ms, err = imageModel(ctx, benchmodels.ResNet50, *batch, *warmup, *runs)
 	case "mnist_epoch":
 		ms, err = mnistEpoch(ctx, *warmup, *runs)
 	case "mnist_dir":
@@ -82,8 +85,8 @@ func main() {
 	fmt.Println(string(out))
 }
 
-func mobileNet(ctx context.Context, batch, warmup, runs int) ([]float64, error) {
-	g, x, logits := benchmodels.MobileNetV2(batch)
+func imageModel(ctx context.Context, build func(int) (*graph.Graph, graph.Output, graph.Output), batch, warmup, runs int) ([]float64, error) {
+	g, x, logits := build(batch)
 	gd, err := g.GraphDef()
 	if err != nil {
 		return nil, err

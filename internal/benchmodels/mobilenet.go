@@ -74,3 +74,59 @@ func MobileNetV2(batch int) (*graph.Graph, graph.Output, graph.Output) {
 	logits := ops.BiasAdd(ops.MatMul(h, weights(1280, 1000)), weights(1000))
 	return g, x, logits
 }
+
+// ResNet50 builds ResNet-50's inference graph (v1.5: stride in the 3x3
+// convolutions; 224x224x3 input, 1000 classes) from the project's ops with
+// random weights, batch norms as inference-mode FusedBatchNormV3 nodes.
+func ResNet50(batch int) (*graph.Graph, graph.Output, graph.Output) {
+	r := rand.New(rand.NewPCG(2, 2))
+	g := graph.NewGraph()
+	x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(batch, 224, 224, 3), graph.Name("images"))
+	weights := func(shape ...int) graph.Output {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		v := make([]float32, n)
+		fan := float32(n / shape[len(shape)-1])
+		for i := range v {
+			v[i] = (r.Float32()*2 - 1) / fan
+		}
+		return g.Bind(ops.Const(tensor.New(v, shape...)))
+	}
+	ones := func(c int) graph.Output {
+		v := make([]float32, c)
+		for i := range v {
+			v[i] = 1
+		}
+		return g.Bind(ops.Const(tensor.New(v, c)))
+	}
+	conv := func(h graph.Output, k, in, out, stride int) graph.Output {
+		y := ops.Conv2D(h, weights(k, k, in, out), []int{1, stride, stride, 1}, "SAME")
+		y, _, _, _, _, _ = ops.FusedBatchNormV3(y, ones(out), weights(out), weights(out), ones(out), graph.Attr("is_training", false))
+		return y
+	}
+	h := ops.Relu(conv(x, 7, 3, 64, 2))
+	h = ops.MaxPool(h, []int{1, 3, 3, 1}, []int{1, 2, 2, 1}, "SAME")
+	in := 64
+	for stage, blocks := range []int{3, 4, 6, 3} {
+		width := 64 << stage
+		for b := 0; b < blocks; b++ {
+			stride := 1
+			if b == 0 && stage > 0 {
+				stride = 2
+			}
+			short := h
+			if b == 0 {
+				short = conv(h, 1, in, 4*width, stride)
+			}
+			y := ops.Relu(conv(h, 1, in, width, 1))
+			y = ops.Relu(conv(y, 3, width, width, stride))
+			y = conv(y, 1, width, 4*width, 1)
+			h, in = ops.Relu(ops.AddV2(y, short)), 4*width
+		}
+	}
+	h = ops.Mean(h, g.Bind(ops.Const(tensor.New([]int32{1, 2}, 2))))
+	logits := ops.BiasAdd(ops.MatMul(h, weights(2048, 1000)), weights(1000))
+	return g, x, logits
+}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/tfhub-go/tfhub/kernels"
+	"github.com/tfhub-go/tfhub/kernels/internal/gemm"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
@@ -33,6 +34,10 @@ type conv2D struct {
 	kh, kw, cout      int
 	groups, cg, coutG int
 	y, x              geom // rows and columns
+
+	// filter is the filter prepacked for the GEMM (float32, one group),
+	// or nil.
+	filter *gemm.PackedB
 }
 
 func (p *conv2D) outShape() []int { return []int{p.n, p.y.out, p.x.out, p.cout} }
@@ -160,6 +165,9 @@ func col2im[T realT](p *conv2D, col []T, q0, q1, g int, dx []T) {
 
 // conv2DForward computes the convolution into out (NHWC output shape).
 func conv2DForward[T realT](c *kernels.Context, p *conv2D, x, f, out []T) error {
+	if xs, ok := any(x).([]float32); ok && p.filter != nil {
+		return conv2DPacked(c, p, xs, any(out).([]float32))
+	}
 	if p.pointwise() {
 		m := p.n * p.h * p.w
 		for g := 0; g < p.groups; g++ {
@@ -180,6 +188,28 @@ func conv2DForward[T realT](c *kernels.Context, p *conv2D, x, f, out []T) error 
 			im2col(p, x, q0, q1, g, col)
 			gemmAny(false, false, q1-q0, p.coutG, k, col, k, f[g*p.coutG:], p.cout, false, out[q0*p.cout+g*p.coutG:], p.cout)
 		}
+	}
+	return nil
+}
+
+// conv2DPacked is conv2DForward for float32 with the filter prepacked
+// (one group).
+func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
+	if p.pointwise() {
+		gemm.SgemmB(false, p.n*p.h*p.w, 1, x, p.cin, p.filter, 0, out, p.cout)
+		return nil
+	}
+	k := p.patch()
+	pixels := p.n * p.y.out * p.x.out
+	chunk := chunkRows(pixels, k)
+	col := make([]float32, chunk*k)
+	for q0 := 0; q0 < pixels; q0 += chunk {
+		if err := ctxErr(c); err != nil {
+			return err
+		}
+		q1 := min(pixels, q0+chunk)
+		im2col(p, x, q0, q1, 0, col)
+		gemm.SgemmB(false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
 	}
 	return nil
 }
@@ -316,6 +346,9 @@ func conv2DOp(c *kernels.Context) error {
 	p, err := conv2DGeometry(c, op, x.Shape(), f.Shape())
 	if err != nil {
 		return err
+	}
+	if x.DType() == tensor.Float32 && p.groups == 1 {
+		p.filter = packedFilter(f, p.patch(), p.cout)
 	}
 	return runConv(c, op, x, f, p.outShape(),
 		func(a, b, o []float32) error { return conv2DForward(c, p, a, b, o) },

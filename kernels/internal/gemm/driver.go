@@ -82,19 +82,32 @@ const maxPackedB = 2 << 20
 // packed yet packs a private copy instead of waiting. The only waits left
 // are, with more than one column block, for the tasks of the block
 // before last (B is double buffered), and for the last task at the end.
+// blocking returns the depth and column blocks of a k x n right-hand
+// matrix for kern. Balanced blocks: k=257 with kc=256 gives two blocks of
+// 129, not one of 256 and one of 1.
+func blocking[T float](kern *microKernel[T], k, n int) (kc, kBlocks, nc, nBlocks int) {
+	kBlocks = ceilDiv(k, kern.kc)
+	kc = ceilDiv(k, kBlocks)
+	nBlocks = max(ceilDiv(n, kern.nc), ceilDiv(k*roundUp(n, kern.nr), maxPackedB))
+	nc = roundUp(ceilDiv(n, nBlocks), kern.nr)
+	nBlocks = ceilDiv(n, nc)
+	return kc, kBlocks, nc, nBlocks
+}
+
 func packed[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, threads int) {
+	packedPre(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, nil)
+}
+
+// packedPre is packed with, when pre is not nil, B already packed for
+// kern in the layout of the work loop: column block jb at jb*nc*k.
+func packedPre[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, threads int, pre []T) {
 	mr, nr := kern.mr, kern.nr
 	p := getPlan[T]()
 	defer putPlan(p)
 	p.kern, p.transA, p.transB, p.m, p.n, p.k = kern, transA, transB, m, n, k
+	p.pre = pre
 	p.alpha, p.beta, p.a, p.lda, p.b, p.ldb, p.c, p.ldc = alpha, beta, a, lda, b, ldb, c, ldc
-	// Balanced blocks: k=257 with kc=256 gives two blocks of 129, not
-	// one of 256 and one of 1.
-	p.kBlocks = ceilDiv(k, kern.kc)
-	p.kc = ceilDiv(k, p.kBlocks)
-	p.nBlocks = max(ceilDiv(n, kern.nc), ceilDiv(k*roundUp(n, nr), maxPackedB))
-	p.nc = roundUp(ceilDiv(n, p.nBlocks), nr)
-	p.nBlocks = ceilDiv(n, p.nc)
+	p.kc, p.kBlocks, p.nc, p.nBlocks = blocking(kern, k, n)
 	mPanels := ceilDiv(m, mr)
 	p.mc = roundUp(ceilDiv(m, ceilDiv(m, kern.mc)), mr) // balanced row blocks
 	p.nChunks = 1
@@ -140,10 +153,13 @@ func packed[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alp
 	}
 
 	bSize := p.nc * k
+	if pre != nil {
+		bSize = 0 // no packing buffers
+	}
 	b0 := getBuf[T](bSize)
 	defer putBuf(b0)
 	p.bufB[0], p.bufB[1] = *b0, *b0
-	if threads > 1 && p.nBlocks > 1 {
+	if pre == nil && threads > 1 && p.nBlocks > 1 {
 		b1 := getBuf[T](bSize)
 		defer putBuf(b1)
 		p.bufB[1] = *b1
@@ -214,6 +230,7 @@ type plan[T float] struct {
 	// threads may pack the next block while others still compute with
 	// the current one. Depth block pc of B starts at pc*kc*nc.
 	bufB   [2][]T
+	pre    []T // B packed beforehand (PackedB), or nil
 	steps  []stepState
 	chunks []atomic.Bool // backing of the steps' chunkDone
 
@@ -359,7 +376,13 @@ func (p *plan[T]) work(buf, scratch []T) {
 		bChunks := int64(p.kBlocks * groups)
 		st := &p.steps[jb]
 		bp := p.bufB[jb%2]
-		if jb >= 2 {
+		if p.pre != nil {
+			bp = p.pre[jb*p.nc*p.k:]
+			for i := range st.chunkDone {
+				st.chunkDone[i].Store(true)
+			}
+			st.bNext.Store(bChunks)
+		} else if jb >= 2 {
 			// The buffer is free once the tasks of block jb-2 are done.
 			prev := &p.steps[jb-2]
 			if !p.wait(func() bool { return prev.tDone.Load() == int64(p.units) }) {

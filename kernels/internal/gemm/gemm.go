@@ -195,3 +195,70 @@ func direct[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alp
 		}
 	}
 }
+
+// PackedB is a float32 right-hand matrix packed once for the kernel of
+// the active path, for products that use the same B many times (the
+// weights of a layer): SgemmB then skips packing it at every call. It
+// keeps a reference to the original matrix, which must not change.
+type PackedB struct {
+	kern   *microKernel[float32]
+	transB bool
+	k, n   int
+	b      []float32
+	ldb    int
+	data   []float32 // nil when products with this B never pack it
+}
+
+// PackB packs op(B) (k x n; B is n x k when transB) for SgemmB.
+func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
+	checkArgs(false, transB, 1, n, k, false, k, k, len(b), ldb, n, n)
+	kern := active.Load()
+	pb := &PackedB{kern: kern, transB: transB, k: k, n: n, b: b, ldb: ldb}
+	if k == 0 || n <= 1 {
+		return pb
+	}
+	kc, kBlocks, nc, nBlocks := blocking(kern, k, n)
+	pb.data = make([]float32, nBlocks*nc*k)
+	for jb := range nBlocks {
+		j0 := jb * nc
+		cols := min(nc, n-j0)
+		for kb := range kBlocks {
+			k0 := kb * kc
+			packB(kern, transB, b, ldb, k0, j0, min(kc, k-k0), cols, pb.data[jb*nc*k+k0*nc:])
+		}
+	}
+	return pb
+}
+
+// Current reports whether pb was packed for the active path (after
+// SetPath it must be packed again to be used packed).
+func (pb *PackedB) Current() bool { return pb.kern == active.Load() }
+
+// Bytes returns the memory held by the packed copy.
+func (pb *PackedB) Bytes() int { return 4 * len(pb.data) }
+
+// SgemmB is Sgemm with B given packed: C = alpha*op(A)*op(B) + beta*C,
+// op(A) being m x k. Products that would not pack B (small ones, m == 1),
+// and a PackedB of another path, use the original B.
+func SgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	kern := active.Load()
+	n, k := pb.n, pb.k
+	checkArgs(transA, pb.transB, m, n, k, alpha == 0, len(a), lda, len(pb.b), pb.ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	work := m * n * k
+	if pb.data == nil || pb.kern != kern || k == 0 || alpha == 0 || work <= smallWork || m == 1 {
+		gemm(kern, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+		return
+	}
+	threads := runtime.GOMAXPROCS(0)
+	if maxThreads > 0 {
+		threads = min(threads, maxThreads)
+	}
+	if work < parallelWork {
+		threads = 1
+	}
+	threads = min(threads, max(1, work/max(1, parallelWork/2)))
+	packedPre(kern, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc, threads, pb.data)
+}

@@ -518,3 +518,50 @@ func TestSgemmSmallBlocks(t *testing.T) {
 		active.Store(prev)
 	}
 }
+
+// TestSgemmB checks products with a prepacked B against Sgemm on every
+// path, at odd sizes, with both transposes, alpha and beta.
+func TestSgemmB(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, path := range Paths() {
+		restore, err := SetPath(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mnk := range [][3]int{{1, 7, 13}, {7, 1000, 13}, {13, 7, 1000}, {300, 257, 70}, {1000, 64, 32}, {49, 1280, 320}, {64, 2100, 1100}} {
+			m, n, k := mnk[0], mnk[1], mnk[2]
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					a := randSlice32(r, m*k)
+					b := randSlice32(r, k*n)
+					lda, ldb := k, n
+					if ta {
+						lda = m
+					}
+					if tb {
+						ldb = k
+					}
+					want := randSlice32(r, m*n)
+					got := append([]float32(nil), want...)
+					Sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 2, want, n)
+					pb := PackB(tb, k, n, b, ldb)
+					SgemmB(ta, m, 0.5, a, lda, pb, 2, got, n)
+					for i := range got {
+						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+							t.Fatalf("%s m=%d n=%d k=%d ta=%v tb=%v: c[%d] = %v, want %v", path, m, n, k, ta, tb, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+		restore()
+	}
+}
+
+func randSlice32(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = r.Float32()*2 - 1
+	}
+	return v
+}

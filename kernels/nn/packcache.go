@@ -1,0 +1,41 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+	"weak"
+
+	"github.com/tfhub-go/tfhub/kernels/internal/gemm"
+	"github.com/tfhub-go/tfhub/tensor"
+)
+
+// filterCache holds the GEMM-packed copy of float32 filter tensors, by
+// tensor identity (weakly: an entry goes away with its tensor). Tensors
+// never change once made, and a model's weights are the same tensor at
+// every call (cached constants, variable values until an update makes a
+// new tensor), so a convolution packs its weights once instead of at
+// every call. The cost is a packed copy of each filter in memory.
+var filterCache sync.Map // weak.Pointer[tensor.Tensor] -> *gemm.PackedB
+
+// filterCacheMin is the smallest filter (k*n elements) worth caching:
+// packing a tiny one costs less than a map lookup.
+const filterCacheMin = 4096
+
+// packedFilter returns filter f ([k, n] as a matrix) packed for the active
+// GEMM path, from the cache or packed now.
+func packedFilter(f *tensor.Tensor, k, n int) *gemm.PackedB {
+	if f.DType() != tensor.Float32 || k*n < filterCacheMin || f.NumElements() != k*n {
+		return nil
+	}
+	key := weak.Make(f)
+	if v, ok := filterCache.Load(key); ok {
+		if pb := v.(*gemm.PackedB); pb.Current() {
+			return pb
+		}
+	}
+	pb := gemm.PackB(false, k, n, f.Float32s(), n)
+	if _, loaded := filterCache.Swap(key, pb); !loaded {
+		runtime.AddCleanup(f, func(k weak.Pointer[tensor.Tensor]) { filterCache.Delete(k) }, key)
+	}
+	return pb
+}
