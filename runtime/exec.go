@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tfhub-go/tfhub/internal/tfpb"
 	"github.com/tfhub-go/tfhub/kernels"
@@ -576,7 +577,15 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 		x.alloc.setOff(true)
 	}
 	c := kernels.NewContext(x.ctx, nd, ts, refs, x.env)
+	var start time.Time
+	prof := &x.env.s.prof
+	if prof.on.Load() {
+		start = time.Now()
+	}
 	err := nd.kdef.Fn(c)
+	if !start.IsZero() {
+		prof.add(nd.def.Op, time.Since(start))
+	}
 	if escapes {
 		x.alloc.setOff(false)
 	}

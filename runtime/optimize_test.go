@@ -244,3 +244,51 @@ func TestOptimizerMovesControlInputs(t *testing.T) {
 		t.Errorf("counter is %v after two runs, want 2: the control input was lost", got)
 	}
 }
+
+// TestOpProfile checks the kernel profile: nothing is recorded while it
+// is off, and each node's op is counted once per run while it is on.
+func TestOpProfile(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	g := graph.NewGraph()
+	x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(1, 6, 6, 2), graph.Name("x"))
+	y := ops.Relu(ops.AddV2(ops.Conv2D(x, randConst(g, r, 3, 3, 2, 4), []int{1, 1, 1, 1}, "SAME"), randConst(g, r, 4)))
+	gd, err := g.GraphDef()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.NewSession(gd, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := map[string]*tensor.Tensor{x.Name(): tensor.New(make([]float32, 72), 1, 6, 6, 2)}
+	run := func() {
+		if _, err := s.Run(context.Background(), feeds, []string{y.Name()}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if p := s.OpProfile(); len(p) != 0 {
+		t.Fatalf("profile recorded while off: %v", p)
+	}
+	s.SetProfiling(true)
+	run()
+	run()
+	s.SetProfiling(false)
+	run()
+	calls := map[string]int64{}
+	for _, p := range s.OpProfile() {
+		calls[p.Op] = p.Calls
+		if p.Total <= 0 {
+			t.Errorf("%s: no time recorded", p.Op)
+		}
+	}
+	for _, op := range []string{"Conv2D", "AddV2", "Relu"} {
+		if calls[op] != 2 {
+			t.Errorf("%s counted %d times over 2 profiled runs (profile %v)", op, calls[op], s.OpProfile())
+		}
+	}
+	s.ResetProfile()
+	if p := s.OpProfile(); len(p) != 0 {
+		t.Fatalf("profile after reset: %v", p)
+	}
+}

@@ -61,6 +61,7 @@ type Session struct {
 	plans sync.Map // planKey -> *plan
 	env   *callEnv
 	pool  *bufferPool // nil when buffer reuse is off
+	prof  profiler
 }
 
 // NewSession compiles graph. Every op of the graph and of its function

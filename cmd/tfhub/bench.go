@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sort"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfhub-go/tfhub"
+	"github.com/tfhub-go/tfhub/runtime"
 	"github.com/tfhub-go/tfhub/savedmodel"
 	"github.com/tfhub-go/tfhub/tensor"
 )
@@ -18,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 	var sigName, tagSet, inputs, exprs string
 	var batch, warmup, runs int
 	var maxTime time.Duration
-	var noOpt bool
+	var noOpt, profile bool
 	cmd := &cobra.Command{
 		Use:   "bench HANDLE [--signature S] [--batch N] [--inputs ...]",
 		Short: "Measure a module's latency, throughput and peak memory (like TF's benchmark_model)",
@@ -60,6 +62,11 @@ func newBenchCmd() *cobra.Command {
 					return err
 				}
 			}
+			sess := m.Model().Session()
+			if profile {
+				sess.ResetProfile()
+				sess.SetProfiling(true)
+			}
 			var lat []time.Duration
 			start := time.Now()
 			for i := 0; i < runs && (maxTime == 0 || time.Since(start) < maxTime); i++ {
@@ -78,11 +85,15 @@ func newBenchCmd() *cobra.Command {
 			fmt.Fprintf(w, "runs:        %d after %d warm-up\n", len(lat), warmup)
 			fmt.Fprintf(w, "latency:     median %v, p90 %v, min %v, max %v\n", pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), lat[0].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 			fmt.Fprintf(w, "throughput:  %.1f calls/s, %.1f examples/s\n", float64(len(lat))/total.Seconds(), float64(len(lat)*batch)/total.Seconds())
-			st := m.Model().Session().OptimizeStats()
+			st := sess.OptimizeStats()
 			fmt.Fprintf(w, "optimizer:   %d fused nodes (%d batch norms folded into filters), %d constants folded\n", st.Fused, st.FoldedBatchNorms, st.Folded)
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				fmt.Fprintf(w, "peak memory: %s (max RSS)\n", humanBytes(ru.Maxrss*1024))
+			}
+			if profile {
+				sess.SetProfiling(false)
+				printProfile(w, sess.OpProfile(), len(lat))
 			}
 			return nil
 		},
@@ -97,6 +108,7 @@ func newBenchCmd() *cobra.Command {
 	f.IntVar(&runs, "runs", 50, "timed calls")
 	f.DurationVar(&maxTime, "max_time", 0, "stop timing after this long")
 	f.BoolVar(&noOpt, "no_optimizer", false, "run the graph as saved, without the load-time optimizer")
+	f.BoolVar(&profile, "profile", false, "time the kernels by op type and print the ops that took longest")
 	return cmd
 }
 
@@ -147,4 +159,25 @@ func randomInput(sp tensor.Spec, batch int) (*tensor.Tensor, error) {
 		return tensor.FromSlice(v, shape...)
 	}
 	return nil, fmt.Errorf("no random values for %v", sp.DType)
+}
+
+// printProfile prints the op types that took longest, per timed call.
+func printProfile(w io.Writer, prof []runtime.OpStat, runs int) {
+	var total time.Duration
+	for _, p := range prof {
+		total += p.Total
+	}
+	if runs == 0 || total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nkernel time by op type, per call (%d calls):\n", runs)
+	fmt.Fprintf(w, "%-32s %8s %12s %7s\n", "op", "nodes", "time", "share")
+	for i, p := range prof {
+		if i == 15 {
+			fmt.Fprintf(w, "... %d more op types\n", len(prof)-i)
+			break
+		}
+		per := p.Total / time.Duration(runs)
+		fmt.Fprintf(w, "%-32s %8.1f %12v %6.1f%%\n", p.Op, float64(p.Calls)/float64(runs), per.Round(time.Microsecond/10), 100*float64(p.Total)/float64(total))
+	}
 }

@@ -205,10 +205,29 @@ func TestBenchReportsLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"latency:     median", "throughput:", "examples/s", "peak memory:"} {
+	for _, want := range []string{"latency:     median", "throughput:", "examples/s", "peak memory:", "optimizer:   "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "optimizer:   0 fused") {
+		t.Errorf("the optimizer fused nothing in the gender CNN:\n%s", out)
+	}
+	// --profile lists the kernels by op type; the CNN's convolutions are
+	// fused, and run once per call.
+	out, err = cli(t, "bench", filepath.Join(shared, "converted", "gender", "frozen"), "--runs", "3", "--warmup", "1", "--profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "kernel time by op type, per call (3 calls)") || !strings.Contains(out, "_FusedConv2D") {
+		t.Errorf("bench --profile output lacks the op table:\n%s", out)
+	}
+	out, err = cli(t, "bench", filepath.Join(shared, "converted", "gender", "frozen"), "--runs", "2", "--warmup", "1", "--no_optimizer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "optimizer:   0 fused nodes (0 batch norms folded into filters), 0 constants folded") {
+		t.Errorf("--no_optimizer: the optimizer ran:\n%s", out)
 	}
 }
 
