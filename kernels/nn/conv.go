@@ -1,7 +1,9 @@
 package nn
 
 import (
+	goruntime "runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/tfhub-go/tfhub/kernels"
 	"github.com/tfhub-go/tfhub/kernels/internal/gemm"
@@ -202,16 +204,39 @@ func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
 	k := p.patch()
 	pixels := p.n * p.y.out * p.x.out
 	chunk := chunkRows(pixels, k)
-	col := make([]float32, chunk*k)
-	for q0 := 0; q0 < pixels; q0 += chunk {
-		if err := ctxErr(c); err != nil {
-			return err
+	chunks := (pixels + chunk - 1) / chunk
+	workers := min(goruntime.GOMAXPROCS(0), chunks)
+	if workers <= 1 {
+		col := make([]float32, chunk*k)
+		for q0 := 0; q0 < pixels; q0 += chunk {
+			if err := ctxErr(c); err != nil {
+				return err
+			}
+			q1 := min(pixels, q0+chunk)
+			im2col(p, x, q0, q1, 0, col)
+			gemm.SgemmB(false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
 		}
-		q1 := min(pixels, q0+chunk)
-		im2col(p, x, q0, q1, 0, col)
-		gemm.SgemmB(false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
+		return nil
 	}
-	return nil
+	// Chunks in parallel, each worker with its own patch matrix and a
+	// one-thread product: the products of cache-sized chunks are too small
+	// to split well, the chunks are not.
+	var next atomic.Int64
+	ctx := ctxOf(c)
+	parallelFor(workers, func(int) {
+		col := make([]float32, chunk*k)
+		for ctx.Err() == nil {
+			q := int(next.Add(1) - 1)
+			if q >= chunks {
+				return
+			}
+			q0 := q * chunk
+			q1 := min(pixels, q0+chunk)
+			im2col(p, x, q0, q1, 0, col)
+			gemm.SgemmBThreads(1, false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
+		}
+	})
+	return ctx.Err()
 }
 
 // conv2DBackInput computes the gradient with respect to the input: the

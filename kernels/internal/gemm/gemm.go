@@ -46,6 +46,11 @@ var (
 )
 
 func gemm[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmCap(kern, 0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmCap is gemm on at most limit goroutines (0: no limit).
+func gemmCap[T float](kern *microKernel[T], limit int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkArgs(transA, transB, m, n, k, alpha == 0, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -58,6 +63,9 @@ func gemm[T float](kern *microKernel[T], transA, transB bool, m, n, k int, alpha
 	threads := runtime.GOMAXPROCS(0)
 	if maxThreads > 0 {
 		threads = min(threads, maxThreads)
+	}
+	if limit > 0 {
+		threads = min(threads, limit)
 	}
 	if work <= smallWork || m == 1 || n == 1 {
 		scaleC(m, n, beta, c, ldc)
@@ -241,6 +249,13 @@ func (pb *PackedB) Bytes() int { return 4 * len(pb.data) }
 // op(A) being m x k. Products that would not pack B (small ones, m == 1),
 // and a PackedB of another path, use the original B.
 func SgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	SgemmBThreads(0, transA, m, alpha, a, lda, pb, beta, c, ldc)
+}
+
+// SgemmBThreads is SgemmB on at most threads goroutines (0: as many as
+// it sees fit), for callers that run several products in parallel
+// themselves.
+func SgemmBThreads(threads int, transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
 	kern := active.Load()
 	n, k := pb.n, pb.k
 	checkArgs(transA, pb.transB, m, n, k, alpha == 0, len(a), lda, len(pb.b), pb.ldb, len(c), ldc)
@@ -249,12 +264,16 @@ func SgemmB(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB
 	}
 	work := m * n * k
 	if pb.data == nil || pb.kern != kern || k == 0 || alpha == 0 || work <= smallWork || m == 1 {
-		gemm(kern, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+		gemmCap(kern, threads, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
 		return
 	}
-	threads := runtime.GOMAXPROCS(0)
+	limit := threads
+	threads = runtime.GOMAXPROCS(0)
 	if maxThreads > 0 {
 		threads = min(threads, maxThreads)
+	}
+	if limit > 0 {
+		threads = min(threads, limit)
 	}
 	if work < parallelWork {
 		threads = 1

@@ -545,10 +545,15 @@ func TestSgemmB(t *testing.T) {
 					got := append([]float32(nil), want...)
 					Sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 2, want, n)
 					pb := PackB(tb, k, n, b, ldb)
+					one := append([]float32(nil), got...)
 					SgemmB(ta, m, 0.5, a, lda, pb, 2, got, n)
+					SgemmBThreads(1, ta, m, 0.5, a, lda, pb, 2, one, n)
 					for i := range got {
 						if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
 							t.Fatalf("%s m=%d n=%d k=%d ta=%v tb=%v: c[%d] = %v, want %v", path, m, n, k, ta, tb, i, got[i], want[i])
+						}
+						if d := math.Abs(float64(one[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+							t.Fatalf("%s one thread m=%d n=%d k=%d ta=%v tb=%v: c[%d] = %v, want %v", path, m, n, k, ta, tb, i, one[i], want[i])
 						}
 					}
 				}
