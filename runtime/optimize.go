@@ -33,12 +33,16 @@ type OptimizeStats struct {
 	// FoldedBatchNorms is the number of batch norms folded into constant
 	// convolution filters (counted in Fused too).
 	FoldedBatchNorms int
+	// FusedAdds is the number of residual Adds fused into a convolution
+	// (counted in Fused too).
+	FusedAdds int
 }
 
 func (s *OptimizeStats) add(o OptimizeStats) {
 	s.Folded += o.Folded
 	s.Fused += o.Fused
 	s.FoldedBatchNorms += o.FoldedBatchNorms
+	s.FusedAdds += o.FusedAdds
 }
 
 func (s OptimizeStats) changed() bool { return s.Folded+s.Fused > 0 }
@@ -193,6 +197,25 @@ func (o *optimizer) onlyUse(name string, slots int) (*tfpb.NodeDef, bool) {
 		}
 	}
 	return o.defs[u[0].n], true
+}
+
+// singleUse is onlyUse for any input slot: output 0 of node name has
+// exactly one data consumer (at input in), nothing else of it is used,
+// and it is neither kept nor fed.
+func (o *optimizer) singleUse(name string) (*tfpb.NodeDef, int, bool) {
+	if o.keep[name] || o.fed[name] || o.ctrlUses[name] > 0 {
+		return nil, 0, false
+	}
+	u := o.usesOf(name, 0)
+	if len(u) != 1 {
+		return nil, 0, false
+	}
+	for s := 1; s < 6; s++ {
+		if len(o.usesOf(name, s)) > 0 {
+			return nil, 0, false
+		}
+	}
+	return o.defs[u[0].n], u[0].in, true
 }
 
 // constValue returns the value of a Const node that is not fed.
@@ -436,8 +459,12 @@ func (o *optimizer) fuse() {
 		if !ok || !o.live[i] || replaced[i] != nil || !isFloat32(b) || !attrNHWC(b) || o.keep[b.GetName()] || o.fed[b.GetName()] || len(b.GetInput()) < 2 {
 			continue
 		}
+		taken := func(d *tfpb.NodeDef) bool {
+			_, t := replaced[o.byName[d.GetName()]]
+			return t
+		}
 		m, ok := o.onlyUse(b.GetName(), 1)
-		if !ok || !isFloat32(m) || !attrNHWC(m) || o.fed[m.GetName()] {
+		if !ok || !isFloat32(m) || !attrNHWC(m) || o.fed[m.GetName()] || taken(m) {
 			continue
 		}
 		bn := false
@@ -463,8 +490,21 @@ func (o *optimizer) fuse() {
 			continue
 		}
 		chain := []*tfpb.NodeDef{b, m}
+		last := m
+		// A residual Add after a convolution's bias or batch norm (the
+		// other operand is added in the epilogue, as TF's remapper does).
+		addend := ""
+		if fop == "_FusedConv2D" && !o.keep[m.GetName()] {
+			if u, in, ok := o.singleUse(m.GetName()); ok && (u.GetOp() == "AddV2" || u.GetOp() == "Add") && isFloat32(u) && !o.fed[u.GetName()] && !taken(u) {
+				if data, _ := splitData(u.GetInput()); len(data) == 2 {
+					addend = data[1-in]
+					chain = append(chain, u)
+					last = u
+				}
+			}
+		}
 		var act *tfpb.NodeDef
-		if a, ok := o.onlyUse(m.GetName(), 1); ok && fusableActivations[a.GetOp()] && isFloat32(a) && !o.fed[a.GetName()] {
+		if a, ok := o.onlyUse(last.GetName(), 1); ok && fusableActivations[a.GetOp()] && isFloat32(a) && !o.fed[a.GetName()] && !taken(a) {
 			act = a
 			chain = append(chain, a)
 		}
@@ -508,6 +548,11 @@ func (o *optimizer) fuse() {
 				continue
 			}
 			f.Input = append(f.Input, margs[1])
+		}
+		if addend != "" {
+			fused = append(fused, "Add")
+			f.Input = append(f.Input, addend)
+			o.stats.FusedAdds++
 		}
 		if act != nil {
 			fused = append(fused, act.GetOp())

@@ -292,3 +292,44 @@ func TestOpProfile(t *testing.T) {
 		t.Fatalf("profile after reset: %v", p)
 	}
 }
+
+// TestOptimizerFusesResidualBlocks checks ResNet bottleneck blocks, whose
+// Add joins two convolution chains (with a projection shortcut) or a
+// chain and the block input: each Add and its Relu go into one fused
+// convolution, never both.
+func TestOptimizerFusesResidualBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 1))
+	g := graph.NewGraph()
+	x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(1, 8, 8, 8), graph.Name("x"))
+	bn := func(h graph.Output, c int) graph.Output {
+		y, _, _, _, _, _ := ops.FusedBatchNormV3(h, positiveConst(g, r, c), randConst(g, r, c), randConst(g, r, c), positiveConst(g, r, c), graph.Attr("is_training", false))
+		return y
+	}
+	conv := func(h graph.Output, k, in, out, stride int) graph.Output {
+		return bn(ops.Conv2D(h, randConst(g, r, k, k, in, out), []int{1, stride, stride, 1}, "SAME"), out)
+	}
+	h := x
+	in := 8
+	for i, stride := range []int{2, 1} {
+		y := ops.Relu(conv(h, 1, in, 4, 1))
+		y = ops.Relu(conv(y, 3, 4, 4, stride))
+		y = conv(y, 1, 4, 16, 1)
+		short := h
+		if i == 0 {
+			short = conv(h, 1, in, 16, stride) // projection: an Add of two chains
+		}
+		h, in = ops.Relu(ops.AddV2(y, short)), 16
+	}
+	gd, err := g.GraphDef()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xv := make([]float32, 8*8*8)
+	for i := range xv {
+		xv[i] = r.Float32()*2 - 1
+	}
+	_, _, st := runBoth(t, gd, map[string]*tensor.Tensor{x.Name(): tensor.New(xv, 1, 8, 8, 8)}, []string{h.Name()})
+	if st.Fused != 7 || st.FoldedBatchNorms != 7 || st.FusedAdds != 2 {
+		t.Errorf("fused %d convolutions (%d batch norms folded, %d Adds), want 7, 7 and 2", st.Fused, st.FoldedBatchNorms, st.FusedAdds)
+	}
+}

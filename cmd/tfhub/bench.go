@@ -86,7 +86,7 @@ func newBenchCmd() *cobra.Command {
 			fmt.Fprintf(w, "latency:     median %v, p90 %v, min %v, max %v\n", pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), lat[0].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 			fmt.Fprintf(w, "throughput:  %.1f calls/s, %.1f examples/s\n", float64(len(lat))/total.Seconds(), float64(len(lat)*batch)/total.Seconds())
 			st := sess.OptimizeStats()
-			fmt.Fprintf(w, "optimizer:   %d fused nodes (%d batch norms folded into filters), %d constants folded\n", st.Fused, st.FoldedBatchNorms, st.Folded)
+			fmt.Fprintf(w, "optimizer:   %d fused nodes (%d batch norms folded into filters, %d residual adds), %d constants folded\n", st.Fused, st.FoldedBatchNorms, st.FusedAdds, st.Folded)
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				fmt.Fprintf(w, "peak memory: %s (max RSS)\n", humanBytes(ru.Maxrss*1024))

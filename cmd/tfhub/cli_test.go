@@ -226,7 +226,7 @@ func TestBenchReportsLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "optimizer:   0 fused nodes (0 batch norms folded into filters), 0 constants folded") {
+	if !strings.Contains(out, "optimizer:   0 fused nodes (0 batch norms folded into filters, 0 residual adds), 0 constants folded") {
 		t.Errorf("--no_optimizer: the optimizer ran:\n%s", out)
 	}
 }

@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	goruntime "runtime"
+	"slices"
 
 	"github.com/tfhub-go/tfhub/kernels"
 	"github.com/tfhub-go/tfhub/kernels/internal/simd"
@@ -34,6 +36,9 @@ type epilogue struct {
 	scale, bias []float32
 	act         string
 	alpha       float32
+	// addend, when not nil, is added after the bias or batch norm and
+	// before the activation (fused op "Add": a residual connection).
+	addend *tensor.Tensor
 }
 
 // fusedEpilogue reads the fused_ops, args and attrs of a fused node whose
@@ -50,8 +55,13 @@ func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, erro
 	if int(numArgs) != c.NumInputs()-2 {
 		return nil, c.Errorf("%s: num_args is %d but the node has %d extra inputs", op, numArgs, c.NumInputs()-2)
 	}
-	if len(fused) == 0 || len(fused) > 2 {
-		return nil, c.Errorf("%s: fused_ops must be a bias or batch norm and an optional activation, got %q", op, fused)
+	if len(fused) == 0 || len(fused) > 3 {
+		return nil, c.Errorf("%s: fused_ops must be a bias or batch norm, an optional Add and an optional activation, got %q", op, fused)
+	}
+	hasAdd := len(fused) > 1 && fused[1] == "Add"
+	extra := 0
+	if hasAdd {
+		extra = 1
 	}
 	args := c.Inputs()[2:]
 	vec := func(i int, what string) ([]float32, error) {
@@ -70,15 +80,15 @@ func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, erro
 	e := &epilogue{}
 	switch fused[0] {
 	case "BiasAdd":
-		if numArgs != 1 {
-			return nil, c.Errorf("%s: BiasAdd takes 1 argument, num_args is %d", op, numArgs)
+		if int(numArgs) != 1+extra {
+			return nil, c.Errorf("%s: BiasAdd takes 1 argument (and Add one more), num_args is %d", op, numArgs)
 		}
 		if e.bias, err = vec(0, "bias"); err != nil {
 			return nil, err
 		}
 	case "FusedBatchNorm":
-		if numArgs != 4 {
-			return nil, c.Errorf("%s: FusedBatchNorm takes 4 arguments (scale, offset, mean, variance), num_args is %d", op, numArgs)
+		if int(numArgs) != 4+extra {
+			return nil, c.Errorf("%s: FusedBatchNorm takes 4 arguments (scale, offset, mean, variance; and Add one more), num_args is %d", op, numArgs)
 		}
 		eps, err := c.AttrFloat("epsilon", 0.0001)
 		if err != nil {
@@ -100,17 +110,28 @@ func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, erro
 	default:
 		return nil, c.Errorf("%s: unsupported fused op %q (want BiasAdd or FusedBatchNorm first)", op, fused[0])
 	}
-	if len(fused) == 2 {
-		switch fused[1] {
+	rest := fused[1:]
+	if hasAdd {
+		a := args[len(args)-1]
+		if a == nil || a.DType() != tensor.Float32 {
+			return nil, c.Errorf("%s: the Add argument must be float32", op)
+		}
+		e.addend, rest = a, rest[1:]
+	}
+	if len(rest) > 1 {
+		return nil, c.Errorf("%s: unsupported fused ops %q", op, fused)
+	}
+	if len(rest) == 1 {
+		switch rest[0] {
 		case "Relu", "Relu6", "Elu", "Tanh", "Sigmoid":
 		case "LeakyRelu":
 			if e.alpha, err = c.AttrFloat("leakyrelu_alpha", 0.2); err != nil {
 				return nil, err
 			}
 		default:
-			return nil, c.Errorf("%s: unsupported fused activation %q", op, fused[1])
+			return nil, c.Errorf("%s: unsupported fused activation %q", op, rest[0])
 		}
-		e.act = fused[1]
+		e.act = rest[0]
 	}
 	return e, nil
 }
@@ -118,6 +139,10 @@ func fusedEpilogue(c *kernels.Context, op string, channels int) (*epilogue, erro
 // apply runs the epilogue in place on y, rows of len(e.bias) values,
 // split over the cores when y is large.
 func (e *epilogue) apply(y []float32) {
+	if e.addend != nil {
+		e.applyAdd(y)
+		return
+	}
 	ch := len(e.bias)
 	const block = 1 << 14 // values per task
 	rows := max(1, block/ch)
@@ -132,10 +157,29 @@ func (e *epilogue) apply(y []float32) {
 	})
 }
 
+// applyAdd runs an epilogue with an Add: bias or batch norm, then the
+// addend (same shape as y), then the activation.
+func (e *epilogue) applyAdd(y []float32) {
+	inf := float32(math.Inf(1))
+	biasClamp(y, len(e.bias), e.scale, e.bias, -inf, inf)
+	simd.Add(y, y, e.addend.Float32s())
+	lo, hi := e.bounds()
+	if e.act == "Relu" || e.act == "Relu6" {
+		simd.Clamp(y, y, lo, hi)
+		return
+	}
+	e.activate(y)
+}
+
 // applyRows runs the epilogue on whole rows of y.
 func (e *epilogue) applyRows(y []float32) {
 	lo, hi := e.bounds()
 	biasClamp(y, len(e.bias), e.scale, e.bias, lo, hi)
+	e.activate(y)
+}
+
+// activate applies the activations that are not a clamp.
+func (e *epilogue) activate(y []float32) {
 	switch e.act {
 	case "Elu":
 		for i, v := range y {
@@ -201,7 +245,7 @@ func fusedDepthwise(c *kernels.Context) error {
 	if err != nil {
 		return err
 	}
-	if e.act != "" && e.act != "Relu" && e.act != "Relu6" {
+	if (e.act != "" && e.act != "Relu" && e.act != "Relu6") || e.addend != nil {
 		return fusedOp(op, depthwiseOp)(c)
 	}
 	shape := p.outShape()
@@ -248,9 +292,95 @@ func fusedOp(op string, base kernels.Func) kernels.Func {
 		if err != nil {
 			return err
 		}
+		if e.addend != nil && !slices.Equal(e.addend.Shape(), y.Shape()) {
+			// The optimizer fuses an Add whatever its shapes; an addend
+			// that would broadcast goes through the general loop.
+			return e.broadcastAdd(c, y)
+		}
 		if ch > 0 {
 			e.apply(y.Float32s())
 		}
 		return nil
 	}
+}
+
+// broadcastAdd runs the epilogue when the addend broadcasts against y
+// (NumPy rules, as AddV2): bias or batch norm, the broadcast sum into a
+// new output, then the activation.
+func (e *epilogue) broadcastAdd(c *kernels.Context, y *tensor.Tensor) error {
+	if len(e.bias) > 0 {
+		inf := float32(math.Inf(1))
+		biasClamp(y.Float32s(), len(e.bias), e.scale, e.bias, -inf, inf)
+	}
+	a := e.addend
+	shape, err := broadcastShapes(y.Shape(), a.Shape())
+	if err != nil {
+		return c.Errorf("Add: %v", err)
+	}
+	out, err := alloc[float32](c, shape)
+	if err != nil {
+		return err
+	}
+	ys, as := y.Float32s(), a.Float32s()
+	idx := make([]int, len(shape))
+	for i := range out {
+		out[i] = ys[broadcastIndex(idx, shape, y.Shape())] + as[broadcastIndex(idx, shape, a.Shape())]
+		for d := len(shape) - 1; d >= 0; d-- {
+			if idx[d]++; idx[d] < shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	lo, hi := e.bounds()
+	if e.act == "Relu" || e.act == "Relu6" {
+		simd.Clamp(out, out, lo, hi)
+	} else {
+		e.activate(out)
+	}
+	t, err := tensor.FromSlice(out, shape...)
+	if err != nil {
+		return err
+	}
+	c.SetOutput(0, t)
+	return nil
+}
+
+// broadcastShapes returns the NumPy broadcast of two shapes.
+func broadcastShapes(a, b []int) ([]int, error) {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := range n {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db || db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			return nil, fmt.Errorf("incompatible shapes %s and %s", shapeStr(a), shapeStr(b))
+		}
+	}
+	return out, nil
+}
+
+// broadcastIndex returns the flat index in a tensor of shape s of the
+// element that broadcasts to index idx of shape full.
+func broadcastIndex(idx, full, s []int) int {
+	off := len(full) - len(s)
+	flat := 0
+	for d, n := range s {
+		i := idx[off+d]
+		if n == 1 {
+			i = 0
+		}
+		flat = flat*n + i
+	}
+	return flat
 }

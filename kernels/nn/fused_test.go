@@ -89,3 +89,39 @@ func TestFusedErrors(t *testing.T) {
 	runErr(t, "4 arguments", "_FusedConv2D", a([]string{"FusedBatchNorm"}, 1), x, w, seq(4))
 	runErr(t, "float32", "_FusedConv2D", a([]string{"BiasAdd"}, 1), cast(t, x, tensor.Float64), cast(t, w, tensor.Float64), seq(4))
 }
+
+// TestFusedAdd checks the fused residual Add (Conv2D, bias or batch norm,
+// Add, activation) against the separate kernels, with a same-shape addend
+// and with addends that broadcast.
+func TestFusedAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 3))
+	x, w := randF32(r, 2, 5, 5, 3), randF32(r, 3, 3, 3, 8)
+	conv := attrs{"strides": []int{1, 1, 1, 1}, "padding": "SAME"}
+	y := run(t, "Conv2D", conv, x, w)[0]
+	bias := randF32(r, 8)
+	for _, addend := range []*tensor.Tensor{randF32(r, 2, 5, 5, 8), randF32(r, 1, 5, 1, 8), randF32(r, 8)} {
+		for _, act := range []string{"", "Relu", "Relu6", "Tanh"} {
+			want := run(t, "AddV2", nil, run(t, "BiasAdd", nil, y, bias)[0], addend)[0]
+			fused := []string{"BiasAdd", "Add"}
+			if act != "" {
+				want = run(t, act, nil, want)[0]
+				fused = append(fused, act)
+			}
+			a := attrs{"strides": conv["strides"], "padding": "SAME", "fused_ops": fused, "num_args": 2}
+			got := run(t, "_FusedConv2D", a, x, w, bias, addend)[0]
+			check(t, got, want, 1e-5)
+		}
+	}
+	// With a batch norm: 4 arguments, then the addend.
+	scale, offset, mean, variance := randF32(r, 8), randF32(r, 8), randF32(r, 8), randF32(r, 8)
+	for i, v := range variance.Float32s() {
+		variance.Float32s()[i] = v*v + 0.5
+	}
+	addend := randF32(r, 2, 5, 5, 8)
+	bn := run(t, "FusedBatchNormV3", attrs{"is_training": false, "epsilon": float32(0.001)}, y, scale, offset, mean, variance)[0]
+	want := run(t, "Relu", nil, run(t, "AddV2", nil, bn, addend)[0])[0]
+	a := attrs{"strides": conv["strides"], "padding": "SAME", "fused_ops": []string{"FusedBatchNorm", "Add", "Relu"}, "num_args": 5, "epsilon": float32(0.001)}
+	check(t, run(t, "_FusedConv2D", a, x, w, scale, offset, mean, variance, addend)[0], want, 1e-5)
+	runErr(t, "Add argument", "_FusedConv2D", attrs{"strides": conv["strides"], "padding": "SAME", "fused_ops": []string{"BiasAdd", "Add"}, "num_args": 2}, x, w, bias, i32(sh(1), 1))
+	runErr(t, "incompatible shapes", "_FusedConv2D", attrs{"strides": conv["strides"], "padding": "SAME", "fused_ops": []string{"BiasAdd", "Add"}, "num_args": 2}, x, w, bias, randF32(r, 3))
+}
