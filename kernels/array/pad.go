@@ -68,7 +68,7 @@ func padOp(v2 bool) kernels.Func {
 		if err != nil {
 			return err
 		}
-		pad := zerosOf(in.DType())
+		var pad elems // nil: the output is allocated zeroed already
 		if v2 {
 			cv := c.Input(2)
 			if cv.Rank() != 0 {
