@@ -12,6 +12,8 @@ import (
 
 	"github.com/tfhub-go/tfhub"
 	"github.com/tfhub-go/tfhub/archive"
+	"github.com/tfhub-go/tfhub/graph"
+	"github.com/tfhub-go/tfhub/graph/ops"
 	"github.com/tfhub-go/tfhub/keras"
 	"github.com/tfhub-go/tfhub/savedmodel"
 	"github.com/tfhub-go/tfhub/tensor"
@@ -86,6 +88,14 @@ func TestOptimizerKeepsOutputs(t *testing.T) {
 		cases = append(cases, optimizerCase{name: "hub/half_plus_two_v1", dir: dir, tags: []string{}})
 	}
 	cases = append(cases, optimizerCase{name: "own/conv_export", dir: exportConvModel(t), wantFused: 2})
+	cases = append(cases, optimizerCase{name: "own/seed_export", dir: exportSeedModel(t), wantFused: 1,
+		inputs: func(t *testing.T, sig *savedmodel.Signature) map[string]*tensor.Tensor {
+			v := make([]int32, 3*28*28)
+			for i := range v {
+				v[i] = int32(i * 7 % 256)
+			}
+			return map[string]*tensor.Tensor{sig.Inputs[0].Key: tensor.New(v, 3, 28, 28)}
+		}})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,6 +257,22 @@ func exportConvModel(t *testing.T) string {
 		if _, err := tfhub.Load(context.Background(), dir, opts...); err != nil {
 			t.Fatal(err)
 		}
+	}
+	return dir
+}
+
+// exportSeedModel saves the seed model of the README (flatten, cast/255,
+// dense softmax), untrained, as the project exports it.
+func exportSeedModel(t *testing.T) string {
+	t.Helper()
+	keras.SetRandomSeed(6)
+	in := keras.Input([]int{28, 28}, tensor.Int32)
+	x := keras.Flatten().Apply(in)
+	x = keras.Lambda(func(x graph.Output) graph.Output { return ops.Div(ops.Cast(x, tensor.Float32), ops.Scalar(255)) }).Apply(x)
+	m := keras.Model(in, keras.Dense(10, keras.WithActivation("softmax")).Apply(x))
+	dir := filepath.Join(t.TempDir(), "seed")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
