@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -332,4 +333,109 @@ func TestOptimizerFusesResidualBlocks(t *testing.T) {
 	if st.Fused != 7 || st.FoldedBatchNorms != 7 || st.FusedAdds != 2 {
 		t.Errorf("fused %d convolutions (%d batch norms folded, %d Adds), want 7, 7 and 2", st.Fused, st.FoldedBatchNorms, st.FusedAdds)
 	}
+}
+
+// TestOptimizerRandomGraphs builds random chains and webs of the patterns
+// the optimizer rewrites (convolutions, depthwise and matrix products,
+// BiasAdd, batch norms with constant or fed parameters, Add, activations,
+// extra consumers of intermediate tensors), fetches and feeds random
+// intermediate tensors, and compares every fetch with the unoptimized
+// graph's.
+func TestOptimizerRandomGraphs(t *testing.T) {
+	var total runtime.OptimizeStats
+	defer func() {
+		t.Logf("over all graphs: %+v", total)
+		if total.Fused < 100 || total.FoldedBatchNorms == 0 || total.FusedAdds == 0 {
+			t.Errorf("the random graphs exercised too little of the optimizer: %+v", total)
+		}
+	}()
+	for seed := range 150 {
+		r := rand.New(rand.NewPCG(uint64(seed), 77))
+		g := graph.NewGraph()
+		const c = 4
+		x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(1, 6, 6, c), graph.Name("x"))
+		feeds := map[string]*tensor.Tensor{}
+		pool := []graph.Output{x}
+		var fetchable []graph.Output
+		pick := func() graph.Output { return pool[r.IntN(len(pool))] }
+		for range 3 + r.IntN(8) {
+			h := pick()
+			switch r.IntN(3) {
+			case 0:
+				h = ops.Conv2D(h, randConst(g, r, 3, 3, c, c), []int{1, 1, 1, 1}, "SAME")
+			case 1:
+				h = ops.DepthwiseConv2dNative(h, randConst(g, r, 3, 3, c, 1), []int{1, 1, 1, 1}, "SAME")
+			default:
+				h = ops.Conv2D(h, randConst(g, r, 1, 1, c, c), []int{1, 1, 1, 1}, "VALID")
+			}
+			fetchable = append(fetchable, h)
+			switch r.IntN(3) {
+			case 0:
+				h = ops.BiasAdd(h, randConst(g, r, c))
+			case 1:
+				scale := positiveConst(g, r, c)
+				if r.IntN(2) == 0 {
+					scale = ops.Placeholder(g, tensor.Float32, graph.MakeShape(c), graph.Name("scale"))
+					feeds[scale.Name()] = tensor.New([]float32{1, 0.5, 2, 1.5}, c)
+				}
+				h, _, _, _, _, _ = ops.FusedBatchNormV3(h, scale, randConst(g, r, c), randConst(g, r, c), positiveConst(g, r, c), graph.Attr("is_training", false))
+			}
+			fetchable = append(fetchable, h)
+			if r.IntN(2) == 0 {
+				h = ops.AddV2(h, pick())
+				fetchable = append(fetchable, h)
+			}
+			switch r.IntN(4) {
+			case 0:
+				h = ops.Relu(h)
+			case 1:
+				h = ops.Relu6(h)
+			case 2:
+				h = ops.Tanh(h)
+			}
+			pool = append(pool, h)
+			fetchable = append(fetchable, h)
+		}
+		// Fetch the last tensor and a few random ones; feed one random
+		// intermediate tensor (with its own value) sometimes.
+		fetches := []string{pool[len(pool)-1].Name()}
+		for range r.IntN(3) {
+			fetches = append(fetches, fetchable[r.IntN(len(fetchable))].Name())
+		}
+		xv := make([]float32, 36*c)
+		for i := range xv {
+			xv[i] = r.Float32()*2 - 1
+		}
+		feeds[x.Name()] = tensor.New(xv, 1, 6, 6, c)
+		if r.IntN(3) == 0 {
+			f := fetchable[r.IntN(len(fetchable))]
+			v := make([]float32, 36*c)
+			for i := range v {
+				v[i] = r.Float32()
+			}
+			feeds[f.Name()] = tensor.New(v, 1, 6, 6, c)
+		}
+		gd, err := g.GraphDef()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			_, _, st := runBoth(t, gd, feeds, dedupeNames(fetches))
+			total.Fused += st.Fused
+			total.FoldedBatchNorms += st.FoldedBatchNorms
+			total.FusedAdds += st.FusedAdds
+		})
+	}
+}
+
+func dedupeNames(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
