@@ -42,7 +42,7 @@ func runBoth(t *testing.T, gd *tfpb.GraphDef, feeds map[string]*tensor.Tensor, f
 	t.Helper()
 	orig := proto.Clone(gd).(*tfpb.GraphDef)
 	ctx := context.Background()
-	plain, err := runtime.NewSession(gd, runtime.Options{DisableOptimizer: true})
+	plain, err := runtime.NewSession(gd, runtime.Options{DisableOptimizer: true, NoBufferReuse: true})
 	if err != nil {
 		t.Fatal(err)
 	}
