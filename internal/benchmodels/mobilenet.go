@@ -11,6 +11,35 @@ import (
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
+// consts makes the random and constant tensors of a benchmark model.
+type consts struct {
+	g *graph.Graph
+	r *rand.Rand
+}
+
+// weights is a random tensor scaled by its fan-in.
+func (c consts) weights(shape ...int) graph.Output {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	v := make([]float32, n)
+	fan := float32(n / shape[len(shape)-1])
+	for i := range v {
+		v[i] = (c.r.Float32()*2 - 1) / fan
+	}
+	return c.g.Bind(ops.Const(tensor.New(v, shape...)))
+}
+
+// ones is a vector of ones.
+func (c consts) ones(n int) graph.Output {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return c.g.Bind(ops.Const(tensor.New(v, n)))
+}
+
 // MobileNetV2 builds MobileNetV2's inference graph (224x224x3 input, width
 // 1.0, 1000 classes) from the project's ops with random weights: the
 // workload of issue 11's model benchmark. Batch norms are inference-mode
@@ -19,25 +48,8 @@ func MobileNetV2(batch int) (*graph.Graph, graph.Output, graph.Output) {
 	r := rand.New(rand.NewPCG(1, 1))
 	g := graph.NewGraph()
 	x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(batch, 224, 224, 3), graph.Name("images"))
-	weights := func(shape ...int) graph.Output {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		v := make([]float32, n)
-		fan := float32(n / shape[len(shape)-1])
-		for i := range v {
-			v[i] = (r.Float32()*2 - 1) / fan
-		}
-		return g.Bind(ops.Const(tensor.New(v, shape...)))
-	}
-	ones := func(c int) graph.Output {
-		v := make([]float32, c)
-		for i := range v {
-			v[i] = 1
-		}
-		return g.Bind(ops.Const(tensor.New(v, c)))
-	}
+	k := consts{g, r}
+	weights, ones := k.weights, k.ones
 	bn := func(h graph.Output, c int) graph.Output {
 		y, _, _, _, _, _ := ops.FusedBatchNormV3(h, ones(c), weights(c), weights(c), ones(c), graph.Attr("is_training", false))
 		return y
@@ -82,25 +94,8 @@ func ResNet50(batch int) (*graph.Graph, graph.Output, graph.Output) {
 	r := rand.New(rand.NewPCG(2, 2))
 	g := graph.NewGraph()
 	x := ops.Placeholder(g, tensor.Float32, graph.MakeShape(batch, 224, 224, 3), graph.Name("images"))
-	weights := func(shape ...int) graph.Output {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		v := make([]float32, n)
-		fan := float32(n / shape[len(shape)-1])
-		for i := range v {
-			v[i] = (r.Float32()*2 - 1) / fan
-		}
-		return g.Bind(ops.Const(tensor.New(v, shape...)))
-	}
-	ones := func(c int) graph.Output {
-		v := make([]float32, c)
-		for i := range v {
-			v[i] = 1
-		}
-		return g.Bind(ops.Const(tensor.New(v, c)))
-	}
+	k := consts{g, r}
+	weights, ones := k.weights, k.ones
 	conv := func(h graph.Output, k, in, out, stride int) graph.Output {
 		y := ops.Conv2D(h, weights(k, k, in, out), []int{1, stride, stride, 1}, "SAME")
 		y, _, _, _, _, _ = ops.FusedBatchNormV3(y, ones(out), weights(out), weights(out), ones(out), graph.Attr("is_training", false))

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"fmt"
 	"math"
 	goruntime "runtime"
 	"slices"
@@ -313,7 +312,7 @@ func (e *epilogue) broadcastAdd(c *kernels.Context, y *tensor.Tensor) error {
 		biasClamp(y.Float32s(), len(e.bias), e.scale, e.bias, -inf, inf)
 	}
 	a := e.addend
-	shape, err := broadcastShapes(y.Shape(), a.Shape())
+	shape, err := kernels.BroadcastShapes(y.Shape(), a.Shape())
 	if err != nil {
 		return c.Errorf("Add: %v", err)
 	}
@@ -322,15 +321,16 @@ func (e *epilogue) broadcastAdd(c *kernels.Context, y *tensor.Tensor) error {
 		return err
 	}
 	ys, as := y.Float32s(), a.Float32s()
-	idx := make([]int, len(shape))
+	yi, ai := kernels.BroadcastIndex(y.Shape(), shape), kernels.BroadcastIndex(a.Shape(), shape)
 	for i := range out {
-		out[i] = ys[broadcastIndex(idx, shape, y.Shape())] + as[broadcastIndex(idx, shape, a.Shape())]
-		for d := len(shape) - 1; d >= 0; d-- {
-			if idx[d]++; idx[d] < shape[d] {
-				break
-			}
-			idx[d] = 0
+		j, k := i, i
+		if yi != nil {
+			j = yi[i]
 		}
+		if ai != nil {
+			k = ai[i]
+		}
+		out[i] = ys[j] + as[k]
 	}
 	lo, hi := e.bounds()
 	if e.act == "Relu" || e.act == "Relu6" {
@@ -344,43 +344,4 @@ func (e *epilogue) broadcastAdd(c *kernels.Context, y *tensor.Tensor) error {
 	}
 	c.SetOutput(0, t)
 	return nil
-}
-
-// broadcastShapes returns the NumPy broadcast of two shapes.
-func broadcastShapes(a, b []int) ([]int, error) {
-	n := max(len(a), len(b))
-	out := make([]int, n)
-	for i := range n {
-		da, db := 1, 1
-		if j := len(a) - n + i; j >= 0 {
-			da = a[j]
-		}
-		if j := len(b) - n + i; j >= 0 {
-			db = b[j]
-		}
-		switch {
-		case da == db || db == 1:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		default:
-			return nil, fmt.Errorf("incompatible shapes %s and %s", shapeStr(a), shapeStr(b))
-		}
-	}
-	return out, nil
-}
-
-// broadcastIndex returns the flat index in a tensor of shape s of the
-// element that broadcasts to index idx of shape full.
-func broadcastIndex(idx, full, s []int) int {
-	off := len(full) - len(s)
-	flat := 0
-	for d, n := range s {
-		i := idx[off+d]
-		if n == 1 {
-			i = 0
-		}
-		flat = flat*n + i
-	}
-	return flat
 }
