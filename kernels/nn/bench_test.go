@@ -87,3 +87,20 @@ func BenchmarkMatMul(b *testing.B) {
 	w := randF32(r, 784, 128)
 	benchOp(b, "MatMul", nil, 2*32*784*128, x, w)
 }
+
+// BenchmarkDepthwiseBackprop measures the training-time gradients of a
+// MobileNet depthwise layer (3x3, stride 1, 56x56x144, batch 8).
+func BenchmarkDepthwiseBackprop(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	a := attrs{"strides": []int{1, 1, 1, 1}, "padding": "SAME"}
+	x := randF32(r, 8, 56, 56, 144)
+	f := randF32(r, 3, 3, 144, 1)
+	dy := randF32(r, 8, 56, 56, 144)
+	flops := 2 * float64(8*56*56*144*9)
+	b.Run("input", func(b *testing.B) {
+		benchOp(b, "DepthwiseConv2dNativeBackpropInput", a, flops, i32(sh(4), 8, 56, 56, 144), f, dy)
+	})
+	b.Run("filter", func(b *testing.B) {
+		benchOp(b, "DepthwiseConv2dNativeBackpropFilter", a, flops, x, i32(sh(4), 3, 3, 144, 1), dy)
+	})
+}

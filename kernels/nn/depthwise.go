@@ -173,6 +173,14 @@ func parallelRows(c *kernels.Context, rows, perRow int, do func(r int)) error {
 // depthwiseBackInput scatters out_backprop through the filter into dx
 // (zero on entry); images are independent, so batches run in parallel.
 func depthwiseBackInput[T floatT](c *kernels.Context, p *depthwise, dy, f, dx []T) error {
+	if d, ok := any(dy).([]float32); ok && p.m == 1 {
+		if err := ctxErr(c); err != nil {
+			return err
+		}
+		if simd.DepthwiseBackpropInput(p.simdParams(), d, any(f).([]float32), any(dx).([]float32), runtime.GOMAXPROCS(0)) {
+			return nil
+		}
+	}
 	oc := p.c * p.m
 	do := func(b int) {
 		for oy := 0; oy < p.y.out; oy++ {
@@ -210,6 +218,13 @@ func depthwiseBackInput[T floatT](c *kernels.Context, p *depthwise, dy, f, dx []
 // depthwiseBackFilter accumulates input * out_backprop into df (zero on
 // entry).
 func depthwiseBackFilter[T floatT](c *kernels.Context, p *depthwise, x, dy, df []T) error {
+	if xs, ok := any(x).([]float32); ok && p.m == 1 {
+		if err := ctxErr(c); err != nil {
+			return err
+		}
+		simd.DepthwiseBackpropFilter(p.simdParams(), xs, any(dy).([]float32), any(df).([]float32), runtime.GOMAXPROCS(0))
+		return nil
+	}
 	oc := p.c * p.m
 	for b := 0; b < p.n; b++ {
 		for oy := 0; oy < p.y.out; oy++ {

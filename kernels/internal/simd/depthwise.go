@@ -2,6 +2,7 @@ package simd
 
 import (
 	"fmt"
+	"math"
 	"sync"
 )
 
@@ -133,4 +134,96 @@ func dwRows(k *impl, p DepthwiseParams, x, w, y, scale, bias []float32, lo, hi f
 			pixel(ox, ox+1)
 		}
 	}
+}
+
+// DepthwiseBackpropFilter computes the gradient of a depthwise
+// convolution (multiplier 1) with respect to its filter:
+//
+//	dw[ky, kx, c] = sum over b, oy, ox of x[b, iy, ix, c] * dy[b, oy, ox, c]
+//
+// with iy = oy*StrideH - PadTop + ky*DilH (and ix likewise) inside the
+// input. dw ([KH, KW, C]) is overwritten. It reuses the forward row
+// kernel with the roles swapped: each filter tap is one "pixel" whose
+// taps are the output positions. Filter taps are split over up to
+// threads goroutines.
+func DepthwiseBackpropFilter(p DepthwiseParams, x, dy, dw []float32, threads int) {
+	if len(x) != p.N*p.H*p.W*p.C || len(dy) != p.N*p.OH*p.OW*p.C || len(dw) != p.KH*p.KW*p.C {
+		panic(fmt.Sprintf("simd: depthwise backprop buffers of %d, %d, %d values do not fit %+v", len(x), len(dy), len(dw), p))
+	}
+	if len(dw) == 0 {
+		return
+	}
+	k := active.Load()
+	zero := make([]float32, p.C)
+	inf := float32(math.Inf(1))
+	taps := p.KH * p.KW
+	if threads < 1 || len(dy)*taps < 1<<16 {
+		threads = 1
+	}
+	threads = min(threads, taps)
+	do := func(t0, t1 int) {
+		offs := make([]int, 0, 2*p.N*p.OH*p.OW)
+		for t := t0; t < t1; t++ {
+			ky, kx := t/p.KW, t%p.KW
+			offs = offs[:0]
+			for b := 0; b < p.N; b++ {
+				for oy := 0; oy < p.OH; oy++ {
+					iy := oy*p.StrideH - p.PadTop + ky*p.DilH
+					if iy < 0 || iy >= p.H {
+						continue
+					}
+					for ox := 0; ox < p.OW; ox++ {
+						ix := ox*p.StrideW - p.PadLeft + kx*p.DilW
+						if ix < 0 || ix >= p.W {
+							continue
+						}
+						offs = append(offs, ((b*p.H+iy)*p.W+ix)*p.C, ((b*p.OH+oy)*p.OW+ox)*p.C)
+					}
+				}
+			}
+			out := dw[t*p.C : (t+1)*p.C]
+			if len(offs) == 0 {
+				clear(out)
+				continue
+			}
+			n := len(offs) / 2
+			k.dwRow[0](&out[0], &x[0], &dy[0], p.C, &offs[0], n, 1, 0, nil, &zero[0], -inf, inf)
+			if d := k.done(p.C); d < p.C {
+				goDwPixels(&out[0], &x[0], &dy[0], p.C, d, p.C, &offs[0], n, 1, 0, nil, &zero[0], -inf, inf, false)
+			}
+		}
+	}
+	if threads == 1 {
+		do(0, taps)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (taps + threads - 1) / threads
+	for t0 := 0; t0 < taps; t0 += per {
+		t1 := min(taps, t0+per)
+		wg.Go(func() { do(t0, t1) })
+	}
+	wg.Wait()
+}
+
+// DepthwiseBackpropInput computes the gradient of a depthwise convolution
+// (multiplier 1) with respect to its input, for stride 1: the depthwise
+// convolution of dy with the flipped filter, padded by (K-1)*Dil - Pad.
+// dx ([N, H, W, C]) is overwritten. It reports false, doing nothing, for
+// strides other than 1 or paddings beyond the dilated filter size.
+func DepthwiseBackpropInput(p DepthwiseParams, dy, w, dx []float32, threads int) bool {
+	if p.StrideH != 1 || p.StrideW != 1 || p.PadTop > (p.KH-1)*p.DilH || p.PadLeft > (p.KW-1)*p.DilW || p.KH < 1 || p.KW < 1 {
+		return false
+	}
+	flip := make([]float32, len(w))
+	for ky := 0; ky < p.KH; ky++ {
+		for kx := 0; kx < p.KW; kx++ {
+			copy(flip[((p.KH-1-ky)*p.KW+(p.KW-1-kx))*p.C:][:p.C], w[(ky*p.KW+kx)*p.C:][:p.C])
+		}
+	}
+	q := DepthwiseParams{N: p.N, H: p.OH, W: p.OW, C: p.C, KH: p.KH, KW: p.KW, StrideH: 1, StrideW: 1,
+		DilH: p.DilH, DilW: p.DilW, PadTop: (p.KH-1)*p.DilH - p.PadTop, PadLeft: (p.KW-1)*p.DilW - p.PadLeft, OH: p.H, OW: p.W}
+	inf := float32(math.Inf(1))
+	Depthwise(q, dy, flip, dx, nil, nil, -inf, inf, threads)
+	return true
 }

@@ -165,3 +165,64 @@ func BenchmarkDepthwise(b *testing.B) {
 		}
 	}
 }
+
+// TestDepthwiseBackprop checks the filter and input gradients against the
+// float64 definitions on every path.
+func TestDepthwiseBackprop(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	eachPath(t, func(t testing.TB) {
+		for i, g := range []struct{ n, h, w, c, k, s, d, pad int }{
+			{1, 7, 9, 13, 3, 1, 1, 1}, {2, 8, 8, 32, 3, 1, 1, 1}, {1, 9, 9, 16, 3, 2, 1, 0}, {1, 6, 5, 7, 5, 1, 1, 2},
+			{2, 11, 11, 24, 3, 1, 2, 2}, {1, 5, 5, 3, 3, 1, 1, 0}, {1, 13, 13, 40, 3, 2, 1, 1},
+		} {
+			p := DepthwiseParams{N: g.n, H: g.h, W: g.w, C: g.c, KH: g.k, KW: g.k, StrideH: g.s, StrideW: g.s, DilH: g.d, DilW: g.d, PadTop: g.pad, PadLeft: g.pad}
+			p.OH = outSize(p.H, p.KH, g.s, g.d, g.pad, g.pad)
+			p.OW = outSize(p.W, p.KW, g.s, g.d, g.pad, g.pad)
+			x, w, dy := randVec(r, p.N*p.H*p.W*p.C), randVec(r, p.KH*p.KW*p.C), randVec(r, p.N*p.OH*p.OW*p.C)
+			wantW := make([]float64, len(w))
+			wantX := make([]float64, len(x))
+			for b := 0; b < p.N; b++ {
+				for oy := 0; oy < p.OH; oy++ {
+					for ox := 0; ox < p.OW; ox++ {
+						for ky := 0; ky < p.KH; ky++ {
+							iy := oy*p.StrideH - p.PadTop + ky*p.DilH
+							if iy < 0 || iy >= p.H {
+								continue
+							}
+							for kx := 0; kx < p.KW; kx++ {
+								ix := ox*p.StrideW - p.PadLeft + kx*p.DilW
+								if ix < 0 || ix >= p.W {
+									continue
+								}
+								for c := 0; c < p.C; c++ {
+									g := float64(dy[((b*p.OH+oy)*p.OW+ox)*p.C+c])
+									wantW[(ky*p.KW+kx)*p.C+c] += float64(x[((b*p.H+iy)*p.W+ix)*p.C+c]) * g
+									wantX[((b*p.H+iy)*p.W+ix)*p.C+c] += float64(w[(ky*p.KW+kx)*p.C+c]) * g
+								}
+							}
+						}
+					}
+				}
+			}
+			dw := randVec(r, len(w))
+			DepthwiseBackpropFilter(p, x, dy, dw, 1+i%2)
+			for j := range dw {
+				if !same(float64(dw[j]), wantW[j], 1e-4) {
+					t.Fatalf("%+v: dw[%d] = %v, want %v", p, j, dw[j], wantW[j])
+				}
+			}
+			dx := randVec(r, len(x))
+			if !DepthwiseBackpropInput(p, dy, w, dx, 2) {
+				if g.s == 1 {
+					t.Fatalf("%+v: stride 1 refused", p)
+				}
+				continue
+			}
+			for j := range dx {
+				if !same(float64(dx[j]), wantX[j], 1e-4) {
+					t.Fatalf("%+v: dx[%d] = %v, want %v", p, j, dx[j], wantX[j])
+				}
+			}
+		}
+	})
+}
