@@ -204,6 +204,11 @@ func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
 	k := p.patch()
 	pixels := p.n * p.y.out * p.x.out
 	chunk := chunkRows(pixels, k)
+	if w := goruntime.GOMAXPROCS(0); w > 1 && pixels >= 4*w*32 {
+		// At least four chunks per worker, so that they share the work
+		// evenly.
+		chunk = min(chunk, max(32, pixels/(4*w)))
+	}
 	chunks := (pixels + chunk - 1) / chunk
 	workers := min(goruntime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {

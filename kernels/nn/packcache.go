@@ -21,7 +21,7 @@ var filterCache sync.Map // weak.Pointer[tensor.Tensor] -> *gemm.PackedB
 
 // filterCacheMin is the smallest filter (k*n elements) worth caching:
 // packing a tiny one costs less than a map lookup.
-const filterCacheMin = 4096
+const filterCacheMin = 256
 
 // filterCacheMax bounds the memory of the packed copies (bytes); beyond
 // it, filters are packed at every call as without the cache.
