@@ -87,7 +87,7 @@ func TestOptimizerKeepsOutputs(t *testing.T) {
 		}
 		cases = append(cases, optimizerCase{name: "hub/half_plus_two_v1", dir: dir, tags: []string{}})
 	}
-	cases = append(cases, optimizerCase{name: "own/conv_export", dir: exportConvModel(t), wantFused: 2})
+	cases = append(cases, optimizerCase{name: "own/conv_export", dir: exportConvModel(t), wantFused: 4})
 	cases = append(cases, optimizerCase{name: "own/seed_export", dir: exportSeedModel(t), wantFused: 1,
 		inputs: func(t *testing.T, sig *savedmodel.Signature) map[string]*tensor.Tensor {
 			v := make([]int32, 3*28*28)
@@ -235,8 +235,9 @@ func fileExists(p string) bool {
 }
 
 // exportConvModel saves a small untrained convolutional Keras model
-// (Conv2D+relu, batch norm, Conv2D, pooling, Dense softmax) made by the
-// project, for the optimizer to rewrite.
+// (Conv2D+relu, batch norm, Conv2D, Conv2D without bias + batch norm +
+// relu, pooling, Dense softmax) made by the project, for the optimizer to
+// rewrite.
 func exportConvModel(t *testing.T) string {
 	t.Helper()
 	keras.SetRandomSeed(5)
@@ -244,6 +245,10 @@ func exportConvModel(t *testing.T) string {
 	x := keras.Conv2D(8, 3, keras.WithActivation("relu"), keras.WithPadding("same")).Apply(in)
 	x = keras.BatchNormalization().Apply(x)
 	x = keras.Conv2D(16, 3, keras.WithStrides(2, 2), keras.WithActivation("relu")).Apply(x)
+	// Conv2D without bias, batch norm, relu: one fused node at inference.
+	x = keras.Conv2D(16, 1, keras.WithUseBias(false)).Apply(x)
+	x = keras.BatchNormalization().Apply(x)
+	x = keras.Activation("relu").Apply(x)
 	x = keras.GlobalAveragePooling2D().Apply(x)
 	out := keras.Dense(5, keras.WithActivation("softmax")).Apply(x)
 	m := keras.Model(in, out)

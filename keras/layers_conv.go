@@ -6,6 +6,7 @@ import (
 
 	"github.com/tfhub-go/tfhub/graph"
 	"github.com/tfhub-go/tfhub/graph/ops"
+	"github.com/tfhub-go/tfhub/tensor"
 )
 
 // pair expands one or two ints to [h, w].
@@ -253,6 +254,22 @@ func (l *batchNorm) call(b *builder, in []graph.Output) (graph.Output, error) {
 		}
 		return ops.Reshape(v, ops.Const(bshape))
 	}
+	if !b.training && r == 4 && l.axis == 3 && x.DType() == tensor.Float32 && x.Shape().Dim(3) > 0 {
+		// At inference on NHWC images, one FusedBatchNormV3 as TF's Keras
+		// emits (fused=True): the runtime's optimizer folds it into the
+		// convolution before it.
+		c := x.Shape().Dim(3)
+		scale, offset := ops.Const(ones32(c)), ops.Const(make([]float32, c))
+		if l.gamma != nil {
+			scale = b.read(l.gamma)
+		}
+		if l.beta != nil {
+			offset = b.read(l.beta)
+		}
+		y, _, _, _, _, _ := ops.FusedBatchNormV3(x, scale, offset, b.read(l.movMean), b.read(l.movVar),
+			graph.Attr("is_training", false), graph.Attr("epsilon", float32(l.eps)))
+		return y, nil
+	}
 	var mean, variance graph.Output
 	if b.training {
 		mean = ops.Mean(x, ops.Const(axes))
@@ -277,4 +294,13 @@ func (l *batchNorm) call(b *builder, in []graph.Output) (graph.Output, error) {
 		y = ops.AddV2(y, bcast(b.read(l.beta)))
 	}
 	return y, nil
+}
+
+// ones32 is a float32 vector of n ones.
+func ones32(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
 }
