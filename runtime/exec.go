@@ -567,7 +567,7 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 		}
 		return vs, nil
 	}
-	escapes := x.alloc != nil && x.escapes(nd)
+	escapes := x.alloc != nil && nd.escapes
 	if escapes {
 		// The kernel may keep its inputs, or store what it allocates
 		// (variables, lists, caches): none of it goes through the pool.
@@ -629,32 +629,27 @@ func (x *execution) compute(nd *node, inputs []value) ([]value, error) {
 	return vs, nil
 }
 
-// escapes reports whether a node's kernel may keep references to its
+// nodeEscapes reports whether a node's kernel may keep references to its
 // inputs or to what it allocates beyond its outputs: stateful and ref
 // ops, Const (cached), ops that call functions, and ops with variant or
-// resource outputs (lists, optionals, datasets hold tensors).
-func (x *execution) escapes(nd *node) bool {
-	if nd.escapes != 0 {
-		return nd.escapes > 0
+// resource attrs (lists, optionals, datasets hold tensors). It is
+// computed once, when the graph is compiled.
+func nodeEscapes(def *tfpb.NodeDef, kd *kernels.Def) bool {
+	if kd == nil || kd.Stateful || len(kd.RefInputs) > 0 || def.GetOp() == "Const" {
+		return true
 	}
-	e := nd.kdef == nil || nd.kdef.Stateful || len(nd.kdef.RefInputs) > 0 || nd.def.Op == "Const"
-	for _, a := range nd.def.GetAttr() {
+	for _, a := range def.GetAttr() {
 		if a.GetFunc() != nil || len(a.GetList().GetFunc()) > 0 {
-			e = true
+			return true
 		}
 		if t := a.GetType(); t == tfpb.DataType_DT_VARIANT || t == tfpb.DataType_DT_RESOURCE {
-			e = true
+			return true
 		}
 		for _, t := range a.GetList().GetType() {
 			if t == tfpb.DataType_DT_VARIANT || t == tfpb.DataType_DT_RESOURCE {
-				e = true
+				return true
 			}
 		}
 	}
-	if e {
-		nd.escapes = 1
-	} else {
-		nd.escapes = -1
-	}
-	return e
+	return false
 }

@@ -49,8 +49,9 @@ type node struct {
 	frameName  string // Enter: the child frame's name
 	isConstant bool   // Enter: loop-invariant
 
-	// escapes caches execution.escapes: 1 yes, -1 no, 0 unknown.
-	escapes int8
+	// escapes is nodeEscapes of the node: its inputs and allocations
+	// stay out of the buffer pool.
+	escapes bool
 
 	// constVal caches the value of a Const node, decoded once per
 	// session: graphs compiled from the same NodeDef share the slot.
@@ -145,6 +146,7 @@ func compileGraph(defs []*tfpb.NodeDef, lib *Library) (*Graph, error) {
 				return nil, fmt.Errorf("runtime: node %s: %w: %s: %s", d.Name, kernels.ErrRefusedOp, d.Op, kd.Refused)
 			}
 			n.kdef = kd
+			n.escapes = nodeEscapes(d, kd)
 		} else if n.kind == kindNormal {
 			if lib != nil && lib.Has(d.Op) {
 				n.kind = kindFunction
