@@ -2,10 +2,10 @@ package gemm
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"slices"
 	"sync/atomic"
+
+	"github.com/tfhub-go/tfhub/kernels/internal/simdpath"
 )
 
 // EnvPath is the environment variable that picks the Sgemm path at
@@ -38,8 +38,15 @@ var (
 	envErr error
 )
 
+// paths names the kernels of available.
+var paths = simdpath.Set[microKernel[float32]]{
+	Env: EnvPath, Known: knownPaths, ErrUnknown: ErrUnknownPath, ErrUnsupported: ErrUnsupportedPath,
+	Name: func(k *microKernel[float32]) string { return k.name },
+}
+
 func init() {
 	available = append(asmKernels(), goKernel32)
+	paths.Available = available
 	k, err := pathFromEnv(os.Getenv(EnvPath))
 	envErr = err
 	active.Store(k)
@@ -48,38 +55,13 @@ func init() {
 // pathFromEnv returns the kernel that the value v of EnvPath asks for:
 // the fastest one for "" and "auto", and also, with an error, when v
 // names no path this machine runs.
-func pathFromEnv(v string) (*microKernel[float32], error) {
-	if v == "" || v == "auto" {
-		return available[0], nil
-	}
-	k, err := lookupPath(v)
-	if err != nil {
-		return available[0], fmt.Errorf("%w (from %s)", err, EnvPath)
-	}
-	return k, nil
-}
+func pathFromEnv(v string) (*microKernel[float32], error) { return paths.FromEnv(v) }
 
-func lookupPath(name string) (*microKernel[float32], error) {
-	for _, k := range available {
-		if k.name == name {
-			return k, nil
-		}
-	}
-	if slices.Contains(knownPaths, name) {
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedPath, name)
-	}
-	return nil, fmt.Errorf("%w: %q (want one of %q)", ErrUnknownPath, name, knownPaths)
-}
+func lookupPath(name string) (*microKernel[float32], error) { return paths.Lookup(name) }
 
 // Paths returns the Sgemm paths this machine supports, fastest first.
 // The last one is always "purego".
-func Paths() []string {
-	names := make([]string, len(available))
-	for i, k := range available {
-		names[i] = k.name
-	}
-	return names
-}
+func Paths() []string { return paths.Names() }
 
 // Path returns the name of the path Sgemm uses now.
 func Path() string { return active.Load().name }

@@ -2,10 +2,10 @@ package simd
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"slices"
 	"sync/atomic"
+
+	"github.com/tfhub-go/tfhub/kernels/internal/simdpath"
 )
 
 // EnvPath is the environment variable that picks the path at start-up
@@ -45,45 +45,27 @@ var (
 	envErr    error
 )
 
+// paths names the implementations of available.
+var paths = simdpath.Set[impl]{
+	Env: EnvPath, Known: knownPaths, ErrUnknown: ErrUnknownPath, ErrUnsupported: ErrUnsupportedPath,
+	Name: func(k *impl) string { return k.name },
+}
+
 func init() {
 	available = append(asmImpls(), goImpl)
+	paths.Available = available
 	k, err := pathFromEnv(os.Getenv(EnvPath))
 	envErr = err
 	active.Store(k)
 }
 
-func pathFromEnv(v string) (*impl, error) {
-	if v == "" || v == "auto" {
-		return available[0], nil
-	}
-	k, err := lookupPath(v)
-	if err != nil {
-		return available[0], fmt.Errorf("%w (from %s)", err, EnvPath)
-	}
-	return k, nil
-}
+func pathFromEnv(v string) (*impl, error) { return paths.FromEnv(v) }
 
-func lookupPath(name string) (*impl, error) {
-	for _, k := range available {
-		if k.name == name {
-			return k, nil
-		}
-	}
-	if slices.Contains(knownPaths, name) {
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedPath, name)
-	}
-	return nil, fmt.Errorf("%w: %q (want one of %q)", ErrUnknownPath, name, knownPaths)
-}
+func lookupPath(name string) (*impl, error) { return paths.Lookup(name) }
 
 // Paths returns the paths this machine supports, fastest first; the last
 // is always "purego".
-func Paths() []string {
-	names := make([]string, len(available))
-	for i, k := range available {
-		names[i] = k.name
-	}
-	return names
-}
+func Paths() []string { return paths.Names() }
 
 // Path returns the active path.
 func Path() string { return active.Load().name }
