@@ -5,6 +5,7 @@
 //
 //	gobench mobilenet_v2|resnet50 [--batch 1] [--warmup 5] [--runs 20]
 //	gobench mnist_epoch [--runs 1] [--warmup 1]
+//	gobench savedmodel [--warmup 5] [--runs 20] DIR
 //	gobench mnist_dir
 //
 // mobilenet_v2 and resnet50 are the graphs of internal/benchmodels (the
@@ -26,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -37,12 +39,13 @@ import (
 	"github.com/tfhub-go/tfhub/keras/datasets/mnist"
 	_ "github.com/tfhub-go/tfhub/kernels/all"
 	rt "github.com/tfhub-go/tfhub/runtime"
+	"github.com/tfhub-go/tfhub/savedmodel"
 	"github.com/tfhub-go/tfhub/tensor"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gobench mobilenet_v2|resnet50|mnist_epoch|mnist_dir [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gobench mobilenet_v2|resnet50|mnist_epoch|savedmodel|mnist_dir [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -60,6 +63,12 @@ func main() {
 		ms, err = imageModel(ctx, benchmodels.ResNet50, *batch, *warmup, *runs)
 	case "mnist_epoch":
 		ms, err = mnistEpoch(ctx, *warmup, *runs)
+	case "savedmodel":
+		if fs.NArg() != 1 {
+			err = fmt.Errorf("usage: gobench savedmodel [flags] DIR")
+			break
+		}
+		ms, err = savedModel(ctx, fs.Arg(0), *warmup, *runs)
 	case "mnist_dir":
 		var dir string
 		if dir, err = mnist.Fetch(ctx); err == nil {
@@ -151,4 +160,40 @@ func timeRuns(warmup, runs int, f func() error) ([]float64, error) {
 		ms = append(ms, float64(time.Since(t).Microseconds())/1000)
 	}
 	return ms, nil
+}
+
+func savedModel(ctx context.Context, dir string, warmup, runs int) ([]float64, error) {
+	m, err := savedmodel.Load(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	sig := m.Signature("serving_default")
+	if sig == nil {
+		return nil, fmt.Errorf("%s has no serving_default signature", dir)
+	}
+	in := map[string]*tensor.Tensor{}
+	for _, sp := range sig.Inputs {
+		if t, err := tensor.LoadNPY(filepath.Join(filepath.Dir(dir), "in_"+sp.Key+".npy")); err == nil {
+			in[sp.Key] = t
+			continue
+		}
+		shape := make([]int, len(sp.Spec.Shape))
+		n := 1
+		for i, d := range sp.Spec.Shape {
+			shape[i] = max(d, 1)
+			n *= shape[i]
+		}
+		if sp.Spec.DType != tensor.Float32 {
+			return nil, fmt.Errorf("input %s is %v: give it as in_%s.npy", sp.Key, sp.Spec.DType, sp.Key)
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(i%255) / 255
+		}
+		in[sp.Key] = tensor.New(v, shape...)
+	}
+	return timeRuns(warmup, runs, func() error {
+		_, err := sig.Call(ctx, in)
+		return err
+	})
 }
