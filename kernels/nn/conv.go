@@ -3,6 +3,7 @@ package nn
 import (
 	goruntime "runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tfhub-go/tfhub/kernels"
@@ -194,6 +195,22 @@ func conv2DForward[T realT](c *kernels.Context, p *conv2D, x, f, out []T) error 
 	return nil
 }
 
+// colPool recycles the float32 patch matrices of conv2DPacked: a
+// convolution would otherwise allocate (and the OS fault in) a fresh
+// half-megabyte buffer per worker at every call.
+var colPool sync.Pool // *[]float32
+
+func getCol(n int) *[]float32 {
+	if p, ok := colPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func putCol(p *[]float32) { colPool.Put(p) }
+
 // conv2DPacked is conv2DForward for float32 with the filter prepacked
 // (one group).
 func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
@@ -212,14 +229,15 @@ func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
 	chunks := (pixels + chunk - 1) / chunk
 	workers := min(goruntime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {
-		col := make([]float32, chunk*k)
+		col := getCol(chunk * k)
+		defer putCol(col)
 		for q0 := 0; q0 < pixels; q0 += chunk {
 			if err := ctxErr(c); err != nil {
 				return err
 			}
 			q1 := min(pixels, q0+chunk)
-			im2col(p, x, q0, q1, 0, col)
-			gemm.SgemmB(false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
+			im2col(p, x, q0, q1, 0, *col)
+			gemm.SgemmB(false, q1-q0, 1, *col, k, p.filter, 0, out[q0*p.cout:], p.cout)
 		}
 		return nil
 	}
@@ -229,7 +247,8 @@ func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
 	var next atomic.Int64
 	ctx := ctxOf(c)
 	parallelFor(workers, func(int) {
-		col := make([]float32, chunk*k)
+		col := getCol(chunk * k)
+		defer putCol(col)
 		for ctx.Err() == nil {
 			q := int(next.Add(1) - 1)
 			if q >= chunks {
@@ -237,8 +256,8 @@ func conv2DPacked(c *kernels.Context, p *conv2D, x, out []float32) error {
 			}
 			q0 := q * chunk
 			q1 := min(pixels, q0+chunk)
-			im2col(p, x, q0, q1, 0, col)
-			gemm.SgemmBThreads(1, false, q1-q0, 1, col, k, p.filter, 0, out[q0*p.cout:], p.cout)
+			im2col(p, x, q0, q1, 0, *col)
+			gemm.SgemmBThreads(1, false, q1-q0, 1, *col, k, p.filter, 0, out[q0*p.cout:], p.cout)
 		}
 	})
 	return ctx.Err()
