@@ -181,7 +181,8 @@ func conv2DForward[T realT](c *kernels.Context, p *conv2D, x, f, out []T) error 
 	k := p.patch()
 	pixels := p.n * p.y.out * p.x.out
 	chunk := chunkRows(pixels, k)
-	col := make([]T, chunk*k)
+	col, done := colBuf[T](chunk * k)
+	defer done()
 	for q0 := 0; q0 < pixels; q0 += chunk {
 		if err := ctxErr(c); err != nil {
 			return err
@@ -210,6 +211,17 @@ func getCol(n int) *[]float32 {
 }
 
 func putCol(p *[]float32) { colPool.Put(p) }
+
+// colBuf returns a patch matrix of n elements, recycled for float32, and
+// the function that gives it back.
+func colBuf[T tensor.Element](n int) ([]T, func()) {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		p := getCol(n)
+		return any(*p).([]T), func() { putCol(p) }
+	}
+	return make([]T, n), func() {}
+}
 
 // conv2DPacked is conv2DForward for float32 with the filter prepacked
 // (one group).
@@ -277,7 +289,8 @@ func conv2DBackInput[T realT](c *kernels.Context, p *conv2D, dy, f, dx []T) erro
 	k := p.patch()
 	pixels := p.n * p.y.out * p.x.out
 	chunk := chunkRows(pixels, k)
-	col := make([]T, chunk*k)
+	col, done := colBuf[T](chunk * k)
+	defer done()
 	for q0 := 0; q0 < pixels; q0 += chunk {
 		if err := ctxErr(c); err != nil {
 			return err
@@ -308,7 +321,8 @@ func conv2DBackFilter[T realT](c *kernels.Context, p *conv2D, x, dy, df []T) err
 	k := p.patch()
 	pixels := p.n * p.y.out * p.x.out
 	chunk := chunkRows(pixels, k)
-	col := make([]T, chunk*k)
+	col, done := colBuf[T](chunk * k)
+	defer done()
 	for q0 := 0; q0 < pixels; q0 += chunk {
 		if err := ctxErr(c); err != nil {
 			return err
